@@ -1,0 +1,99 @@
+"""Baseline JPEG encoding of pixel arrays through jpegzoo's own layers.
+
+``encode`` runs :class:`~jpegzoo.layers.JpegAnalysis` in hard mode (the same colour,
+subsampling, DCT and quantization code the models train with) and writes the levels with
+the reference writer. Inputs are uint8 arrays ``[H, W, 3]`` (RGB) or ``[H, W]`` /
+``[H, W, 1]`` (grey).
+"""
+
+import numpy as np
+
+from jpegzoo.export.jpeg_structure import MAX_DIMENSION, ComponentLevels, JpegLevels
+from jpegzoo.export.jpeg_writer import write_jpeg
+from jpegzoo.layers.jpeg_transform import component_qtables
+from jpegzoo.layers.quantization import quality_to_qtables
+from jpegzoo.layers.subsampling import chroma_factors, luma_sampling_factors
+
+_ANALYSIS_CACHE = {}
+
+
+def validate_pixels(image):
+    """Check a pixel array and return it as uint8 ``[H, W, C]`` with C in {1, 3}."""
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or array.shape[2] not in (1, 3):
+        raise ValueError(f"expected an image array [H, W], [H, W, 1] or [H, W, 3], "
+                         f"got shape {array.shape}")
+    height, width = array.shape[:2]
+    if height == 0 or width == 0:
+        raise ValueError(f"image is empty ({width}x{height} pixels)")
+    if height > MAX_DIMENSION or width > MAX_DIMENSION:
+        raise ValueError(f"image is {width}x{height} pixels; JPEG allows at most "
+                         f"{MAX_DIMENSION} per side")
+    if array.dtype != np.uint8:
+        raise ValueError(f"expected 8-bit samples (uint8), got {array.dtype}")
+    return array
+
+
+def resolve_qtables(quality=None, qtables=None):
+    """Tables from an IJG quality (1..100) or explicit tables ([K, 64] natural order)."""
+    if qtables is not None:
+        if quality is not None:
+            raise ValueError("give either quality or qtables, not both")
+        tables = np.asarray(qtables)
+        if tables.min() < 1 or tables.max() > 255:
+            raise ValueError("baseline quantization tables must hold values in 1..255")
+        return tables.astype(np.int32)
+    return quality_to_qtables(75 if quality is None else quality)
+
+
+def _analysis(subsampling):
+    from jpegzoo.layers.jpeg_transform import JpegAnalysis
+
+    if subsampling not in _ANALYSIS_CACHE:
+        _ANALYSIS_CACHE[subsampling] = JpegAnalysis(subsampling, quantize_mode="hard")
+    return _ANALYSIS_CACHE[subsampling]
+
+
+def image_to_levels(image, quality=None, qtables=None, subsampling="420"):
+    """Quantized DCT levels of a pixel array as a :class:`JpegLevels` (not yet coded)."""
+    pixels = validate_pixels(image)
+    subsampling = str(subsampling).replace(":", "")
+    chroma_factors(subsampling)
+    num_components = pixels.shape[2]
+    tables = component_qtables(resolve_qtables(quality, qtables), num_components)
+    levels = _analysis(subsampling)(pixels[None].astype(np.float32), tables.astype(np.float32))
+    height, width = pixels.shape[:2]
+    if num_components == 1:
+        comps = [ComponentLevels(_as_grid(levels["luma"]), tables[0], (1, 1), 0, 1)]
+        return JpegLevels(width, height, comps)
+    chroma = _as_grid(levels["chroma"])
+    comps = [ComponentLevels(_as_grid(levels["luma"]), tables[0],
+                             luma_sampling_factors(subsampling), 0, 1),
+             ComponentLevels(chroma[..., 0, :], tables[1], (1, 1), 1, 2),
+             ComponentLevels(chroma[..., 1, :], tables[2], (1, 1), 1, 3)]
+    return JpegLevels(width, height, comps)
+
+
+def _as_grid(levels):
+    """[1, Hb, Wb, C, 64] float tensor -> int32 numpy [Hb, Wb, (C,) 64]."""
+    grid = np.asarray(levels)[0].astype(np.int32)
+    return grid[:, :, 0, :] if grid.shape[2] == 1 else grid
+
+
+def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
+           restart_interval=0):
+    """Encode a uint8 pixel array to baseline JPEG bytes.
+
+    Args:
+        image: uint8 ``[H, W, 3]`` RGB or ``[H, W]`` / ``[H, W, 1]`` grey.
+        quality: IJG quality 1..100 (default 75) -- the tables libjpeg/Pillow use.
+        qtables: explicit tables instead: ``[64]``, ``[2, 64]`` (luma, chroma) or
+            ``[3, 64]`` per component, natural order, values 1..255.
+        subsampling: '444', '422' or '420' (ignored for grey).
+        optimize: optimal Huffman tables for this image instead of Annex K.
+        restart_interval: MCUs per restart interval (0: none).
+    """
+    levels = image_to_levels(image, quality, qtables, subsampling)
+    return write_jpeg(levels, optimize=optimize, restart_interval=restart_interval)

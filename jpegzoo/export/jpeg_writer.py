@@ -1,0 +1,255 @@
+"""Reference baseline-JPEG (JFIF, ITU-T T.81 SOF0) bitstream writer.
+
+Writes a :class:`~jpegzoo.export.jpeg_structure.JpegLevels` exactly as given: the levels
+are entropy coded with Annex K or optimized Huffman tables (DC DPCM, AC run-length with
+ZRL and EOB, byte stuffing, optional restart markers). Entropy coding is vectorized in
+numpy: symbols and their bit lengths come from :mod:`jpegzoo.layers.bit_counter`, so the
+exact bit counter and the written files agree by construction (and the tests check it).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jpegzoo.export.jpeg_structure import coded_levels, scan_order
+from jpegzoo.layers.bit_counter import (EOB, ZRL, block_symbols, extra_bits, symbol_bits,
+                                        symbol_frequencies)
+from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES, optimal_table
+from jpegzoo.layers.zigzag import ZIGZAG
+
+SOI, EOI, APP0, DQT, SOF0, DHT, DRI, SOS = 0xD8, 0xD9, 0xE0, 0xDB, 0xC0, 0xC4, 0xDD, 0xDA
+RST0 = 0xD0
+
+
+@dataclass
+class EncodedScan:
+    """The entropy-coded segment and its accounting.
+
+    Attributes:
+        data: bytes after stuffing, with RST markers between intervals.
+        block_bits: int64 [N] bits of each block in scan order (the exact counter's figure).
+        pad_bits: total 1-bits added to byte-align the restart intervals.
+        dc_tables, ac_tables: the Huffman tables used, indexed by table class.
+    """
+
+    data: bytes
+    block_bits: np.ndarray
+    pad_bits: int
+    dc_tables: list
+    ac_tables: list
+
+
+def write_jpeg(image, optimize=False, restart_interval=0):
+    """Serialize ``image`` (:class:`JpegLevels`) to baseline JFIF bytes.
+
+    Args:
+        optimize: build optimal Huffman tables for this image (libjpeg's algorithm)
+            instead of the Annex K tables.
+        restart_interval: MCUs per restart interval (0 = no restart markers).
+    """
+    image.validate()
+    if not 0 <= int(restart_interval) <= 65535:
+        raise ValueError("restart_interval must be in 0..65535 MCUs")
+    scan = encode_scan(image, optimize=optimize, restart_interval=int(restart_interval))
+    qtables, table_ids = _distinct_qtables(image)
+    parts = [_marker(SOI), _jfif_app0(), _dqt(qtables), _sof0(image, table_ids),
+             _dht(scan.dc_tables, scan.ac_tables, image)]
+    if restart_interval:
+        parts.append(_segment(DRI, int(restart_interval).to_bytes(2, "big")))
+    parts += [_sos(image), scan.data, _marker(EOI)]
+    return b"".join(parts)
+
+
+def encode_scan(image, optimize=False, restart_interval=0):
+    """Entropy-code all blocks of ``image`` into one interleaved scan (:class:`EncodedScan`)."""
+    order = scan_order(image)
+    zz = _scan_blocks(image, order)
+    interval_start = _interval_starts(order.mcu, restart_interval)
+    symbols = block_symbols(zz, _dc_predictors(zz[:, 0], order.component, interval_start))
+    table_ids = np.array([c.table_class for c in image.components])[order.component]
+    dc_tables, ac_tables = _huffman_tables(symbols, table_ids, optimize)
+    bits = symbol_bits(symbols, dc_tables, ac_tables, table_ids)
+    interval = np.cumsum(interval_start) - 1
+    interval_bits = np.bincount(interval, weights=bits).astype(np.int64)
+    pad = (-interval_bits) % 8
+    values, lengths = _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad)
+    packed = np.packbits(_expand_bits(values, lengths))
+    data = _stuff_and_mark(packed, (interval_bits + pad) // 8)
+    return EncodedScan(data, bits, int(pad.sum()), dc_tables, ac_tables)
+
+
+def _scan_blocks(image, order):
+    """Zigzag-ordered blocks [N, 64] in coding order."""
+    zz = np.empty((order.component.size, 64), dtype=np.int64)
+    for index in range(len(image.components)):
+        mask = order.component == index
+        zz[mask] = coded_levels(image, index)[order.flat_index[mask]][:, ZIGZAG]
+    return zz
+
+
+def _interval_starts(mcu, restart_interval):
+    """bool [N]: True for the first block of each restart interval (and of the scan)."""
+    starts = np.zeros(mcu.size, dtype=bool)
+    starts[0] = True
+    first_of_mcu = np.ones(mcu.size, dtype=bool)
+    first_of_mcu[1:] = mcu[1:] != mcu[:-1]
+    if restart_interval:
+        starts |= first_of_mcu & (mcu % restart_interval == 0)
+    return starts
+
+
+def _dc_predictors(dc, component, interval_start):
+    """Per block, the previous DC of the same component, 0 after a scan/restart start."""
+    pred = np.zeros_like(dc)
+    interval = np.cumsum(interval_start)
+    for index in np.unique(component):
+        where = np.nonzero(component == index)[0]
+        prev = np.zeros(where.size, dtype=dc.dtype)
+        prev[1:] = dc[where[:-1]]
+        same = np.zeros(where.size, dtype=bool)
+        same[1:] = interval[where[1:]] == interval[where[:-1]]
+        pred[where] = np.where(same, prev, 0)
+    return pred
+
+
+def _huffman_tables(symbols, table_ids, optimize):
+    """Annex K tables, or libjpeg-style optimal tables from this scan's statistics."""
+    if not optimize:
+        return list(STD_DC_TABLES), list(STD_AC_TABLES)
+    dc_freq, ac_freq = symbol_frequencies(symbols, table_ids, 2)
+    return [optimal_table(f) for f in dc_freq], [optimal_table(f) for f in ac_freq]
+
+
+def _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad):
+    """All codewords of the scan in stream order as (value uint64, length) pairs.
+
+    Each block contributes: DC code+bits, then per non-zero AC its ZRLs and code+bits,
+    then EOB if needed; each interval ends with its 1-bit padding. Positions are computed
+    arithmetically so no sort is needed.
+    """
+    n = symbols.num_blocks
+    dc_code = np.stack([t.codes for t in dc_tables]).astype(np.uint64)
+    dc_len = np.stack([t.lengths for t in dc_tables]).astype(np.int64)
+    ac_code = np.stack([t.codes for t in ac_tables]).astype(np.uint64)
+    ac_len = np.stack([t.lengths for t in ac_tables]).astype(np.int64)
+    ac_ids = table_ids[symbols.ac_block]
+
+    per_ac = symbols.ac_zrl + 1
+    ac_chunks = np.bincount(symbols.ac_block, weights=per_ac, minlength=n).astype(np.int64)
+    last_in_interval = np.ones(n, dtype=bool)
+    last_in_interval[:-1] = interval[1:] != interval[:-1]
+    count = 1 + ac_chunks + symbols.eob + last_in_interval
+    start = np.cumsum(count) - count
+    ac_offset = np.cumsum(per_ac) - per_ac
+    ac_offset -= (np.cumsum(ac_chunks) - ac_chunks)[symbols.ac_block]
+    ac_pos = start[symbols.ac_block] + 1 + ac_offset + symbols.ac_zrl
+
+    values = np.zeros(int(count.sum()), dtype=np.uint64)
+    lengths = np.zeros(values.size, dtype=np.int64)
+
+    def put(pos, code, code_len, size=None, value=None):
+        if size is None:
+            values[pos], lengths[pos] = code, code_len
+            return
+        bits = extra_bits(value, size).astype(np.uint64)
+        values[pos] = (code << size.astype(np.uint64)) | bits
+        lengths[pos] = code_len + size
+
+    put(start, dc_code[table_ids, symbols.dc_size], dc_len[table_ids, symbols.dc_size],
+        symbols.dc_size, symbols.dc_diff)
+    put(ac_pos, ac_code[ac_ids, symbols.ac_symbol], ac_len[ac_ids, symbols.ac_symbol],
+        symbols.ac_size, symbols.ac_value)
+    owner = np.repeat(np.arange(symbols.ac_zrl.size), symbols.ac_zrl)
+    k = np.arange(owner.size) - np.repeat(np.cumsum(symbols.ac_zrl) - symbols.ac_zrl,
+                                          symbols.ac_zrl)
+    put(ac_pos[owner] - symbols.ac_zrl[owner] + k, ac_code[ac_ids[owner], ZRL],
+        ac_len[ac_ids[owner], ZRL])
+    eob = np.nonzero(symbols.eob)[0]
+    put(start[eob] + 1 + ac_chunks[eob], ac_code[table_ids[eob], EOB],
+        ac_len[table_ids[eob], EOB])
+    ends = np.nonzero(last_in_interval)[0]
+    put(start[ends] + count[ends] - 1, (np.uint64(1) << pad.astype(np.uint64)) - np.uint64(1),
+        pad)
+    return values, lengths
+
+
+def _expand_bits(values, lengths):
+    """Concatenate codewords MSB-first into a bit array (uint8 0/1)."""
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(values.size), lengths)
+    first_bit = np.cumsum(lengths) - lengths
+    shift = (lengths[owner] - 1 - (np.arange(total) - first_bit[owner])).astype(np.uint64)
+    return ((values[owner] >> shift) & np.uint64(1)).astype(np.uint8)
+
+
+def _stuff_and_mark(data, interval_bytes):
+    """Insert 0x00 after every 0xFF and an RSTn marker between restart intervals."""
+    ff = np.nonzero(data == 0xFF)[0]
+    boundaries = np.cumsum(interval_bytes)[:-1]
+    k = np.arange(boundaries.size)
+    # (position in the unstuffed data, rank among insertions at that position, byte)
+    pos = np.concatenate([ff + 1, boundaries, boundaries])
+    rank = np.concatenate([np.zeros(ff.size), np.ones(k.size), np.full(k.size, 2)])
+    byte = np.concatenate([np.zeros(ff.size), np.full(k.size, 0xFF), RST0 + k % 8])
+    order = np.lexsort((rank, pos))
+    pos, byte = pos[order], byte[order]
+    out = np.empty(data.size + pos.size, dtype=np.uint8)
+    out[np.arange(data.size) + np.searchsorted(pos, np.arange(data.size), side="right")] = data
+    out[pos + np.arange(pos.size)] = byte
+    return out.tobytes()
+
+
+def _marker(code):
+    return bytes([0xFF, code])
+
+
+def _segment(code, payload):
+    return _marker(code) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _jfif_app0():
+    return _segment(APP0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+
+
+def _distinct_qtables(image):
+    """Distinct tables (at most 4) and the table slot of each component."""
+    tables, ids = [], []
+    for comp in image.components:
+        table = tuple(int(x) for x in np.asarray(comp.qtable))
+        if table not in tables:
+            tables.append(table)
+        ids.append(tables.index(table))
+    if len(tables) > 4:
+        raise ValueError("JPEG allows at most 4 quantization tables")
+    return tables, ids
+
+
+def _dqt(tables):
+    payload = b"".join(bytes([slot]) + bytes(np.asarray(t, dtype=np.uint8)[ZIGZAG])
+                       for slot, t in enumerate(tables))
+    return _segment(DQT, payload)
+
+
+def _sof0(image, qtable_ids):
+    payload = bytes([8]) + image.height.to_bytes(2, "big") + image.width.to_bytes(2, "big")
+    payload += bytes([len(image.components)])
+    for comp, qid in zip(image.components, qtable_ids):
+        h, v = comp.sampling
+        payload += bytes([comp.component_id, (h << 4) | v, qid])
+    return _segment(SOF0, payload)
+
+
+def _dht(dc_tables, ac_tables, image):
+    payload = b""
+    for cls in sorted({c.table_class for c in image.components}):
+        for table_class, table in ((0, dc_tables[cls]), (1, ac_tables[cls])):
+            payload += bytes([(table_class << 4) | cls]) + bytes(table.counts)
+            payload += bytes(table.symbols)
+    return _segment(DHT, payload)
+
+
+def _sos(image):
+    payload = bytes([len(image.components)])
+    for comp in image.components:
+        payload += bytes([comp.component_id, (comp.table_class << 4) | comp.table_class])
+    return _segment(SOS, payload + bytes([0, 63, 0]))

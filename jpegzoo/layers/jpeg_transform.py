@@ -1,0 +1,137 @@
+"""The JPEG transform chain as two Keras layers: analysis (pixels -> quantized DCT levels)
+and synthesis (levels -> pixels), composed from the colour, subsampling, DCT and
+quantization layers. The reference writer encodes through :class:`JpegAnalysis` in hard
+mode; models train through it in ``ste`` or ``noise`` mode.
+
+Tensors:
+    images: float ``[B, H, W, 3]`` RGB or ``[B, H, W, 1]`` grey, samples 0..255.
+    levels: dict ``{"luma": [B, Hl, Wl, 1, 64], "chroma": [B, Hc, Wc, 2, 64]}`` (no
+        "chroma" for grey), natural order, quantization levels. Block grids cover the image
+        padded to whole MCUs: ``Hl = ceil(H / (8 fv)) * fv`` and ``Hc = Hl / fv``, etc.
+    qtables: per-component tables ``[C, 64]`` or per image ``[B, C, 64]`` (natural order,
+        C = 3 for colour, 1 for grey); see :func:`component_qtables`.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from jpegzoo.layers.color import RGBToYCbCr, YCbCrToRGB, round_half_away, straight_through
+from jpegzoo.layers.dct import BLOCK, BlockDCT, BlockIDCT, crop_to, pad_to_multiple
+from jpegzoo.layers.quantization import Dequantize, Quantize
+from jpegzoo.layers.subsampling import ChromaSubsample, ChromaUpsample, chroma_factors
+
+LEVEL_SHIFT = 128.0
+
+
+def component_qtables(qtables, num_components):
+    """Expand tables to one row per component: ``[2, 64]`` (luma, chroma) -> ``[3, 64]``
+    (Y, Cb, Cr); ``[1, 64]`` or ``[64]`` -> ``[C, 64]``; ``[C, 64]`` is returned as is."""
+    tables = np.asarray(qtables)
+    if tables.ndim == 1:
+        tables = tables[None]
+    if tables.ndim != 2 or tables.shape[1] != 64:
+        raise ValueError(f"quantization tables must have shape [K, 64], got {tables.shape}")
+    if tables.shape[0] == num_components:
+        return tables
+    if num_components == 3 and tables.shape[0] == 2:
+        return tables[[0, 1, 1]]
+    if tables.shape[0] == 1 or num_components == 1:
+        return np.repeat(tables[:1], num_components, axis=0)
+    raise ValueError(f"{tables.shape[0]} tables for {num_components} components")
+
+
+def mcu_size(subsampling):
+    """(height, width) of an MCU in pixels for a subsampling mode."""
+    fv, fh = chroma_factors(subsampling)
+    return BLOCK * fv, BLOCK * fh
+
+
+def _split_tables(qtables):
+    """Per-component tables [C,64] or [B,C,64] -> (luma tables, chroma tables)."""
+    return qtables[..., :1, :], qtables[..., 1:, :]
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class JpegAnalysis(keras.layers.Layer):
+    """RGB/grey pixels -> quantized DCT levels, exactly as a baseline JPEG encoder does.
+
+    Args:
+        subsampling: '444', '422' or '420' (ignored for grey input).
+        quantize_mode: 'hard', 'ste' or 'noise' (see :class:`Quantize`).
+        round_samples: round YCbCr and subsampled chroma to integers (what an 8-bit
+            encoder stores); straight-through, so it does not block gradients.
+    """
+
+    def __init__(self, subsampling="420", quantize_mode="hard", round_samples=True, **kwargs):
+        super().__init__(**kwargs)
+        self.subsampling = str(subsampling).replace(":", "")
+        self.quantize_mode = quantize_mode
+        self.round_samples = bool(round_samples)
+        self.to_ycbcr = RGBToYCbCr(round_output=round_samples)
+        self.subsample = ChromaSubsample(self.subsampling, round_output=round_samples)
+        self.dct = BlockDCT()
+        self.quantize = Quantize(quantize_mode)
+
+    def call(self, images, qtables, training=False):
+        qtables = ops.convert_to_tensor(qtables)
+        luma_tables, chroma_tables = _split_tables(qtables)
+        if images.shape[-1] == 1:
+            return {"luma": self._levels(images, luma_tables, training)}
+        images = pad_to_multiple(images, *mcu_size(self.subsampling))
+        ycbcr = self.to_ycbcr(images)
+        luma, chroma = ycbcr[..., :1], self.subsample(ycbcr[..., 1:])
+        return {"luma": self._levels(luma, luma_tables, training),
+                "chroma": self._levels(chroma, chroma_tables, training)}
+
+    def _levels(self, planes, tables, training):
+        return self.quantize(self.dct(planes - LEVEL_SHIFT), tables, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "subsampling": self.subsampling,
+                "quantize_mode": self.quantize_mode, "round_samples": self.round_samples}
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class JpegSynthesis(keras.layers.Layer):
+    """Quantized DCT levels -> pixels ``[B, H, W, C]`` (0..255), as a JPEG decoder does.
+
+    Args:
+        subsampling: the mode the levels were made with.
+        upsample: 'fancy' (libjpeg/Pillow default) or 'nearest'.
+        round_output: clip and round to 8-bit values (straight-through).
+    Call with ``levels`` (dict as in :class:`JpegAnalysis`), ``qtables`` and the output
+    ``height``/``width`` (Python ints or scalar tensors).
+    """
+
+    def __init__(self, subsampling="420", upsample="fancy", round_output=False, **kwargs):
+        super().__init__(**kwargs)
+        self.subsampling = str(subsampling).replace(":", "")
+        self.upsample_method = upsample
+        self.round_output = bool(round_output)
+        self.idct = BlockIDCT()
+        self.dequantize = Dequantize()
+        self.upsample = ChromaUpsample(self.subsampling, method=upsample)
+        self.to_rgb = YCbCrToRGB()
+
+    def call(self, levels, qtables, height, width):
+        qtables = ops.convert_to_tensor(qtables)
+        luma_tables, chroma_tables = _split_tables(qtables)
+        luma = self._planes(levels["luma"], luma_tables)
+        if "chroma" not in levels:
+            return self._finish(crop_to(luma, height, width))
+        chroma = self.upsample(self._planes(levels["chroma"], chroma_tables))
+        ycbcr = ops.concatenate([luma, chroma], axis=-1)
+        return self._finish(self.to_rgb(crop_to(ycbcr, height, width)))
+
+    def _planes(self, levels, tables):
+        return self.idct(self.dequantize(levels, tables)) + LEVEL_SHIFT
+
+    def _finish(self, pixels):
+        if not self.round_output:
+            return pixels
+        return straight_through(pixels, ops.clip(round_half_away(pixels), 0.0, 255.0))
+
+    def get_config(self):
+        return {**super().get_config(), "subsampling": self.subsampling,
+                "upsample": self.upsample_method, "round_output": self.round_output}

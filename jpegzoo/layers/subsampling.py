@@ -1,0 +1,111 @@
+"""Chroma subsampling (4:4:4, 4:2:2, 4:2:0) and upsampling, as Keras 3 layers.
+
+Sampling factors follow the JPEG convention: the luma component has ``(h, v)`` =
+``(2, 2)`` for 4:2:0, ``(2, 1)`` for 4:2:2 and ``(1, 1)`` for 4:4:4; chroma is ``(1, 1)``.
+Downsampling is the box average libjpeg uses; upsampling is either sample replication
+("nearest") or libjpeg's "fancy" triangle filter (3/4, 1/4 weights), which Pillow uses
+when it decodes. All operations are linear, hence differentiable.
+"""
+
+import keras
+from keras import ops
+
+from jpegzoo.layers.color import round_half_away, straight_through
+
+#: (vertical, horizontal) chroma decimation factor per subsampling mode.
+SUBSAMPLING_FACTORS = {"444": (1, 1), "422": (1, 2), "420": (2, 2)}
+
+
+def chroma_factors(subsampling):
+    """(vertical, horizontal) decimation factors for '444', '422' or '420'."""
+    key = str(subsampling).replace(":", "")
+    if key not in SUBSAMPLING_FACTORS:
+        raise ValueError(f"unknown subsampling {subsampling!r}; use one of 444, 422, 420")
+    return SUBSAMPLING_FACTORS[key]
+
+
+def luma_sampling_factors(subsampling):
+    """JPEG (h, v) sampling factors of the luma component (chroma is always (1, 1))."""
+    fv, fh = chroma_factors(subsampling)
+    return fh, fv
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class ChromaSubsample(keras.layers.Layer):
+    """Box-average chroma planes: ``[B, H, W, C]`` -> ``[B, H/fv, W/fh, C]``.
+
+    ``H`` and ``W`` must be multiples of the factors (pad to the MCU size first).
+    ``round_output`` rounds to integer samples (straight-through), as an 8-bit encoder does.
+    """
+
+    def __init__(self, subsampling="420", round_output=False, **kwargs):
+        super().__init__(**kwargs)
+        self.subsampling = str(subsampling).replace(":", "")
+        self.factors = chroma_factors(self.subsampling)
+        self.round_output = bool(round_output)
+
+    def call(self, chroma):
+        fv, fh = self.factors
+        if (fv, fh) == (1, 1):
+            return chroma
+        b, h, w, c = ops.shape(chroma)
+        x = ops.reshape(chroma, (b, h // fv, fv, w // fh, fh, c))
+        y = ops.mean(x, axis=(2, 4))
+        if self.round_output:
+            y = straight_through(y, round_half_away(y))
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "subsampling": self.subsampling,
+                "round_output": self.round_output}
+
+
+def _neighbours(x, axis):
+    """Previous and next samples along ``axis`` with edge replication."""
+    n = ops.shape(x)[axis]
+    idx = ops.arange(n)
+    prev = ops.take(x, ops.maximum(idx - 1, 0), axis=axis)
+    nxt = ops.take(x, ops.minimum(idx + 1, n - 1), axis=axis)
+    return prev, nxt
+
+
+def _interleave(even, odd, axis):
+    stacked = ops.stack([even, odd], axis=axis + 1)
+    shape = ops.shape(even)
+    new_shape = [shape[i] for i in range(len(even.shape))]
+    new_shape[axis] = new_shape[axis] * 2
+    return ops.reshape(stacked, new_shape)
+
+
+def _fancy_double(x, axis):
+    """libjpeg's triangle filter: doubles ``axis`` with weights 3/4 (near), 1/4 (far)."""
+    prev, nxt = _neighbours(x, axis)
+    return _interleave(0.75 * x + 0.25 * prev, 0.75 * x + 0.25 * nxt, axis)
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class ChromaUpsample(keras.layers.Layer):
+    """Upsample chroma planes ``[B, h, w, C]`` -> ``[B, h*fv, w*fh, C]``.
+
+    Args:
+        subsampling: '444', '422' or '420'.
+        method: 'fancy' (libjpeg's default triangle filter) or 'nearest' (replication).
+    """
+
+    def __init__(self, subsampling="420", method="fancy", **kwargs):
+        super().__init__(**kwargs)
+        if method not in ("fancy", "nearest"):
+            raise ValueError(f"unknown upsampling method {method!r}; use 'fancy' or 'nearest'")
+        self.subsampling = str(subsampling).replace(":", "")
+        self.factors = chroma_factors(self.subsampling)
+        self.method = method
+
+    def call(self, chroma):
+        for axis, factor in ((1, self.factors[0]), (2, self.factors[1])):
+            if factor == 2:
+                chroma = (_fancy_double(chroma, axis) if self.method == "fancy"
+                          else ops.repeat(chroma, 2, axis=axis))
+        return chroma
+
+    def get_config(self):
+        return {**super().get_config(), "subsampling": self.subsampling, "method": self.method}
