@@ -48,12 +48,19 @@ def resolve_qtables(quality=None, qtables=None):
     return quality_to_qtables(75 if quality is None else quality)
 
 
-def _analysis(subsampling):
-    from jpegzoo.layers.jpeg_transform import JpegAnalysis
+def _analysis(subsampling, num_components):
+    """A compiled :class:`JpegAnalysis` (hard mode) for any image size, cached per mode."""
+    key = (subsampling, num_components)
+    if key not in _ANALYSIS_CACHE:
+        import tensorflow as tf
 
-    if subsampling not in _ANALYSIS_CACHE:
-        _ANALYSIS_CACHE[subsampling] = JpegAnalysis(subsampling, quantize_mode="hard")
-    return _ANALYSIS_CACHE[subsampling]
+        from jpegzoo.layers.jpeg_transform import JpegAnalysis
+
+        layer = JpegAnalysis(subsampling, quantize_mode="hard")
+        _ANALYSIS_CACHE[key] = tf.function(layer.__call__, input_signature=[
+            tf.TensorSpec([1, None, None, num_components], tf.float32),
+            tf.TensorSpec([num_components, 64], tf.float32)])
+    return _ANALYSIS_CACHE[key]
 
 
 def image_to_levels(image, quality=None, qtables=None, subsampling="420"):
@@ -63,7 +70,8 @@ def image_to_levels(image, quality=None, qtables=None, subsampling="420"):
     chroma_factors(subsampling)
     num_components = pixels.shape[2]
     tables = component_qtables(resolve_qtables(quality, qtables), num_components)
-    levels = _analysis(subsampling)(pixels[None].astype(np.float32), tables.astype(np.float32))
+    levels = _analysis(subsampling, num_components)(pixels[None].astype(np.float32),
+                                                   tables.astype(np.float32))
     height, width = pixels.shape[:2]
     if num_components == 1:
         comps = [ComponentLevels(_as_grid(levels["luma"]), tables[0], (1, 1), 0, 1)]
@@ -78,7 +86,7 @@ def image_to_levels(image, quality=None, qtables=None, subsampling="420"):
 
 def _as_grid(levels):
     """[1, Hb, Wb, C, 64] float tensor -> int32 numpy [Hb, Wb, (C,) 64]."""
-    grid = np.asarray(levels)[0].astype(np.int32)
+    grid = levels.numpy()[0].astype(np.int32)
     return grid[:, :, 0, :] if grid.shape[2] == 1 else grid
 
 

@@ -73,7 +73,7 @@ def encode_scan(image, optimize=False, restart_interval=0):
     interval_bits = np.bincount(interval, weights=bits).astype(np.int64)
     pad = (-interval_bits) % 8
     values, lengths = _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad)
-    packed = np.packbits(_expand_bits(values, lengths))
+    packed = _pack_codewords(values, lengths)
     data = _stuff_and_mark(packed, (interval_bits + pad) // 8)
     return EncodedScan(data, bits, int(pad.sum()), dc_tables, ac_tables)
 
@@ -173,13 +173,23 @@ def _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad):
     return values, lengths
 
 
-def _expand_bits(values, lengths):
-    """Concatenate codewords MSB-first into a bit array (uint8 0/1)."""
-    total = int(lengths.sum())
-    owner = np.repeat(np.arange(values.size), lengths)
+def _pack_codewords(values, lengths):
+    """Concatenate codewords MSB-first into bytes (uint8 array; total length % 8 == 0).
+
+    Each codeword (at most 27 bits) is shifted into a 64-bit big-endian window that starts
+    at the byte holding its first bit; codewords never overlap, so the windows' bytes can
+    be summed into the output with ``bincount``.
+    """
     first_bit = np.cumsum(lengths) - lengths
-    shift = (lengths[owner] - 1 - (np.arange(total) - first_bit[owner])).astype(np.uint64)
-    return ((values[owner] >> shift) & np.uint64(1)).astype(np.uint8)
+    num_bytes = int(first_bit[-1] + lengths[-1]) // 8 if values.size else 0
+    shift = (64 - (first_bit % 8) - lengths).astype(np.uint64)
+    window = values << shift
+    first_byte = first_bit // 8
+    out = np.zeros(num_bytes + 8, dtype=np.float64)
+    for k in range(5):  # a <= 27-bit codeword starting at bit offset <= 7 spans <= 5 bytes
+        byte = (window >> np.uint64(56 - 8 * k)) & np.uint64(0xFF)
+        out += np.bincount(first_byte + k, weights=byte.astype(np.float64), minlength=out.size)
+    return out[:num_bytes].astype(np.uint8)
 
 
 def _stuff_and_mark(data, interval_bytes):

@@ -130,9 +130,9 @@ def _merge_code_sizes(freq):
         c1 = 256 - int(np.argmin(reversed_view))
         saved, freq[c1] = freq[c1], np.inf
         c2 = 256 - int(np.argmin(reversed_view))
-        freq[c1] = saved
-        if not np.isfinite(freq[c2]):
+        if not np.isfinite(freq[c2]):  # c1 is the only tree left
             return codesize
+        freq[c1] = saved
         freq[c1] += freq[c2]
         freq[c2] = np.inf
         for start in (c1, c2):

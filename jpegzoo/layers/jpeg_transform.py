@@ -72,6 +72,7 @@ class JpegAnalysis(keras.layers.Layer):
         self.subsample = ChromaSubsample(self.subsampling, round_output=round_samples)
         self.dct = BlockDCT()
         self.quantize = Quantize(quantize_mode)
+        self.built = True  # sub-layers create no shape-dependent weights
 
     def call(self, images, qtables, training=False):
         qtables = ops.convert_to_tensor(qtables)
@@ -113,6 +114,7 @@ class JpegSynthesis(keras.layers.Layer):
         self.dequantize = Dequantize()
         self.upsample = ChromaUpsample(self.subsampling, method=upsample)
         self.to_rgb = YCbCrToRGB()
+        self.built = True  # sub-layers create no shape-dependent weights
 
     def call(self, levels, qtables, height, width):
         qtables = ops.convert_to_tensor(qtables)
