@@ -10,9 +10,8 @@ import numpy as np
 
 from jpegzoo.export.jpeg_structure import MAX_DIMENSION, ComponentLevels, JpegLevels
 from jpegzoo.export.jpeg_writer import write_jpeg
-from jpegzoo.layers.jpeg_transform import component_qtables
-from jpegzoo.layers.quantization import quality_to_qtables
-from jpegzoo.layers.subsampling import chroma_factors, luma_sampling_factors
+from jpegzoo.layers.standard import (chroma_factors, component_qtables, luma_sampling_factors,
+                                      quality_to_qtables)
 
 _ANALYSIS_CACHE = {}
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from jpegzoo.export.jpeg_structure import ComponentLevels, JpegLevels, ScanOrder, ceil_div
 from jpegzoo.layers.huffman import HuffmanTable
-from jpegzoo.layers.zigzag import ZIGZAG
+from jpegzoo.layers.standard import ZIGZAG
 
 SOI, EOI, SOS, DQT, DHT, DRI, DNL = 0xD8, 0xD9, 0xDA, 0xDB, 0xC4, 0xDD, 0xDC
 RST0, RST7, TEM = 0xD0, 0xD7, 0x01
@@ -165,7 +165,7 @@ class _Component:
     v: int
     tq: int
     qtable: np.ndarray = None
-    levels: np.ndarray = None  # int32 [rows, cols, 64] on the JpegLevels grid
+    grid: tuple = None  # (rows, cols) of its JpegLevels block grid
     coded: bool = False
     tables: tuple = (0, 0)
     bits: int = 0
@@ -186,7 +186,8 @@ class _Parser:
         self.components = []
         self.first_scan_ri = None
         self.header_qtables = None
-        # accounting over all scans
+        # decoded blocks and accounting, one entry per scan
+        self.coefficients = []
         self.block_bits = []
         self.order_component = []
         self.order_flat = []
@@ -196,11 +197,6 @@ class _Parser:
         self.num_scans = 0
 
     # -- byte-level helpers -------------------------------------------------------------
-
-    def _u8(self, offset):
-        if offset >= len(self.data):
-            raise ValueError("truncated JPEG: data ends inside a marker segment")
-        return self.data[offset]
 
     def _next_marker(self):
         """Read the marker at ``self.pos`` (skipping 0xFF fill bytes); return its code."""
@@ -382,7 +378,9 @@ class _Parser:
             raise ValueError("corrupt JPEG: SOS marker before the frame header (SOF)")
         if self.num_scans == 0:
             self._header_info(payload)
-            self._allocate()
+            levels = self._jpeg_levels()
+            for index, comp in enumerate(self.components):
+                comp.grid = levels.block_grid(index)
         count = payload[0] if payload else 0
         if count < 1 or count > 4 or len(payload) != 4 + 2 * count:
             raise ValueError("corrupt JPEG: malformed SOS segment")
@@ -421,17 +419,24 @@ class _Parser:
             self.components[index].coded = True
         self.num_scans += 1
 
-    def _allocate(self):
-        """Zero level grids of the JpegLevels layout for all components."""
-        levels = self._jpeg_levels()
-        for index, comp in enumerate(self.components):
-            rows, cols = levels.block_grid(index)
-            comp.levels = np.zeros((rows, cols, 64), dtype=np.int32)
-
-    def _jpeg_levels(self):
-        comps = [ComponentLevels(c.levels, c.qtable, (c.h, c.v), c.tables[0], c.ident)
-                 for c in self.components]
+    def _jpeg_levels(self, levels=None):
+        levels = levels or [None] * len(self.components)
+        comps = [ComponentLevels(grid, c.qtable, (c.h, c.v), c.tables[0], c.ident)
+                 for c, grid in zip(self.components, levels)]
         return JpegLevels(self.frame["width"], self.frame["height"], comps)
+
+    def _scan_size(self, comps):
+        """(number of MCUs, blocks per MCU) of a scan of components ``comps``."""
+        width, height = self.frame["width"], self.frame["height"]
+        hmax = max(c.h for c in self.components)
+        vmax = max(c.v for c in self.components)
+        if len(comps) == 1:
+            comp = self.components[comps[0]]
+            rows = ceil_div(ceil_div(height * comp.v, vmax), 8)
+            cols = ceil_div(ceil_div(width * comp.h, hmax), 8)
+            return rows * cols, 1
+        mcus = ceil_div(height, 8 * vmax) * ceil_div(width, 8 * hmax)
+        return mcus, sum(self.components[i].h * self.components[i].v for i in comps)
 
     def _scan_layout(self, comps):
         """Blocks of one scan: (MCU count, per-MCU block component indices, flat indices).
@@ -447,7 +452,7 @@ class _Parser:
             rows = ceil_div(ceil_div(height * comp.v, vmax), 8)
             cols = ceil_div(ceil_div(width * comp.h, hmax), 8)
             row, col = np.divmod(np.arange(rows * cols), cols)
-            flat = (row * comp.levels.shape[1] + col)[:, None]
+            flat = (row * comp.grid[1] + col)[:, None]
             return rows * cols, np.array(comps), flat
         mcu_rows, mcu_cols = ceil_div(height, 8 * vmax), ceil_div(width, 8 * hmax)
         my, mx = np.divmod(np.arange(mcu_rows * mcu_cols), mcu_cols)
@@ -457,7 +462,7 @@ class _Parser:
             for vv in range(comp.v):
                 for hh in range(comp.h):
                     row, col = my * comp.v + vv, mx * comp.h + hh
-                    flats.append(row * comp.levels.shape[1] + col)
+                    flats.append(row * comp.grid[1] + col)
                     block_comp.append(index)
         return mcu_rows * mcu_cols, np.array(block_comp), np.stack(flats, axis=1)
 
@@ -502,8 +507,13 @@ class _Parser:
         return buffer, bounds, markers
 
     def _decode_scan(self, comps):
-        num_mcus, block_comp, flat = self._scan_layout(comps)
         buffer, bounds, markers = self._entropy_segments()
+        num_mcus, per_mcu_blocks = self._scan_size(comps)
+        # Every block takes at least 2 bits; reject impossible sizes before allocating.
+        if 2 * num_mcus * per_mcu_blocks > 8 * (len(buffer) - _TAIL):
+            raise ValueError(f"truncated JPEG: {len(buffer) - _TAIL} bytes of entropy-coded "
+                             f"data cannot hold {num_mcus * per_mcu_blocks} blocks")
+        num_mcus, block_comp, flat = self._scan_layout(comps)
         interval = self.restart_interval
         num_intervals = ceil_div(num_mcus, interval) if interval else 1
         if len(bounds) != num_intervals:
@@ -540,9 +550,8 @@ class _Parser:
         block_bits = np.array(bits, dtype=np.int64)
         for position, index in enumerate(block_comp.tolist()):
             comp = self.components[index]
-            grid = comp.levels.reshape(-1, 64)
-            grid[flat[:, position]] = coefficients[:, position]
             comp.bits += int(block_bits.reshape(num_mcus, -1)[:, position].sum())
+        self.coefficients.append(coefficients.reshape(-1, 64).astype(np.int32))
         self.block_bits.append(block_bits)
         self.order_component.append(np.tile(block_comp, num_mcus))
         self.order_flat.append(flat.reshape(-1))
@@ -561,8 +570,16 @@ class _Parser:
         order = ScanOrder(np.concatenate(self.order_component).astype(np.int64),
                           np.concatenate(self.order_flat).astype(np.int64),
                           np.concatenate(self.order_mcu).astype(np.int64))
+        coefficients = np.concatenate(self.coefficients)
+        levels = []
+        for index, comp in enumerate(self.components):
+            rows, cols = comp.grid
+            grid = np.zeros((rows * cols, 64), dtype=np.int32)
+            mine = order.component == index
+            grid[order.flat_index[mine]] = coefficients[mine]
+            levels.append(grid.reshape(rows, cols, 64))
         return ParsedJpeg(
-            levels=self._jpeg_levels(), info=self._info(),
+            levels=self._jpeg_levels(levels), info=self._info(),
             restart_interval=self.first_scan_ri, dc_tables=dict(self.dc_tables),
             ac_tables=dict(self.ac_tables),
             component_bits=[c.bits for c in self.components],

@@ -15,7 +15,7 @@ from jpegzoo.export.jpeg_structure import coded_levels, scan_order
 from jpegzoo.layers.bit_counter import (EOB, ZRL, block_symbols, extra_bits, symbol_bits,
                                         symbol_frequencies)
 from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES, optimal_table
-from jpegzoo.layers.zigzag import ZIGZAG
+from jpegzoo.layers.standard import ZIGZAG
 
 SOI, EOI, APP0, DQT, SOF0, DHT, DRI, SOS = 0xD8, 0xD9, 0xE0, 0xDB, 0xC0, 0xC4, 0xDD, 0xDA
 RST0 = 0xD0

@@ -19,26 +19,10 @@ from keras import ops
 from jpegzoo.layers.color import RGBToYCbCr, YCbCrToRGB, round_half_away, straight_through
 from jpegzoo.layers.dct import BLOCK, BlockDCT, BlockIDCT, crop_to, pad_to_multiple
 from jpegzoo.layers.quantization import Dequantize, Quantize
-from jpegzoo.layers.subsampling import ChromaSubsample, ChromaUpsample, chroma_factors
+from jpegzoo.layers.standard import chroma_factors, component_qtables  # noqa: F401
+from jpegzoo.layers.subsampling import ChromaSubsample, ChromaUpsample
 
 LEVEL_SHIFT = 128.0
-
-
-def component_qtables(qtables, num_components):
-    """Expand tables to one row per component: ``[2, 64]`` (luma, chroma) -> ``[3, 64]``
-    (Y, Cb, Cr); ``[1, 64]`` or ``[64]`` -> ``[C, 64]``; ``[C, 64]`` is returned as is."""
-    tables = np.asarray(qtables)
-    if tables.ndim == 1:
-        tables = tables[None]
-    if tables.ndim != 2 or tables.shape[1] != 64:
-        raise ValueError(f"quantization tables must have shape [K, 64], got {tables.shape}")
-    if tables.shape[0] == num_components:
-        return tables
-    if num_components == 3 and tables.shape[0] == 2:
-        return tables[[0, 1, 1]]
-    if tables.shape[0] == 1 or num_components == 1:
-        return np.repeat(tables[:1], num_components, axis=0)
-    raise ValueError(f"{tables.shape[0]} tables for {num_components} components")
 
 
 def mcu_size(subsampling):

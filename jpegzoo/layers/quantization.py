@@ -9,53 +9,8 @@ import numpy as np
 from keras import ops
 
 from jpegzoo.layers.color import round_half_away, straight_through
-
-#: ITU-T T.81 Annex K.1 luminance table (natural order), the IJG base table.
-STD_LUMINANCE_QTABLE = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61,
-    12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56,
-    14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77,
-    24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101,
-    72, 92, 95, 98, 112, 100, 103, 99], dtype=np.int32)
-
-#: ITU-T T.81 Annex K.1 chrominance table (natural order).
-STD_CHROMINANCE_QTABLE = np.array([
-    17, 18, 24, 47, 99, 99, 99, 99,
-    18, 21, 26, 66, 99, 99, 99, 99,
-    24, 26, 56, 99, 99, 99, 99, 99,
-    47, 66, 99, 99, 99, 99, 99, 99,
-    99, 99, 99, 99, 99, 99, 99, 99,
-    99, 99, 99, 99, 99, 99, 99, 99,
-    99, 99, 99, 99, 99, 99, 99, 99,
-    99, 99, 99, 99, 99, 99, 99, 99], dtype=np.int32)
-
-
-def quality_scaling(quality):
-    """IJG ``jpeg_quality_scaling``: quality 1..100 -> percentage scale factor."""
-    quality = int(quality)
-    if not 1 <= quality <= 100:
-        raise ValueError(f"quality must be in 1..100, got {quality}")
-    return 5000 // quality if quality < 50 else 200 - 2 * quality
-
-
-def scale_qtable(base, scale_percent, force_baseline=True):
-    """IJG ``jpeg_add_quant_table``: ``(base * scale + 50) // 100`` clamped to 1..255 (or 32767)."""
-    table = (np.asarray(base, dtype=np.int64) * scale_percent + 50) // 100
-    return np.clip(table, 1, 255 if force_baseline else 32767).astype(np.int32)
-
-
-def quality_to_qtables(quality, force_baseline=True):
-    """The two tables libjpeg (and Pillow) use at ``quality``: int32 ``[2, 64]`` natural order.
-
-    Row 0 is luminance, row 1 chrominance. Identical to IJG libjpeg for every quality 1..100.
-    """
-    scale = quality_scaling(quality)
-    return np.stack([scale_qtable(STD_LUMINANCE_QTABLE, scale, force_baseline),
-                     scale_qtable(STD_CHROMINANCE_QTABLE, scale, force_baseline)])
-
+from jpegzoo.layers.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,  # noqa: F401
+                                      quality_scaling, quality_to_qtables, scale_qtable)
 
 QUANTIZE_MODES = ("hard", "ste", "noise")
 

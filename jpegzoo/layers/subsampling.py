@@ -11,24 +11,8 @@ import keras
 from keras import ops
 
 from jpegzoo.layers.color import round_half_away, straight_through
-
-#: (vertical, horizontal) chroma decimation factor per subsampling mode.
-SUBSAMPLING_FACTORS = {"444": (1, 1), "422": (1, 2), "420": (2, 2)}
-
-
-def chroma_factors(subsampling):
-    """(vertical, horizontal) decimation factors for '444', '422' or '420'."""
-    key = str(subsampling).replace(":", "")
-    if key not in SUBSAMPLING_FACTORS:
-        raise ValueError(f"unknown subsampling {subsampling!r}; use one of 444, 422, 420")
-    return SUBSAMPLING_FACTORS[key]
-
-
-def luma_sampling_factors(subsampling):
-    """JPEG (h, v) sampling factors of the luma component (chroma is always (1, 1))."""
-    fv, fh = chroma_factors(subsampling)
-    return fh, fv
-
+from jpegzoo.layers.standard import (SUBSAMPLING_FACTORS, chroma_factors,  # noqa: F401
+                                      luma_sampling_factors)
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
 class ChromaSubsample(keras.layers.Layer):

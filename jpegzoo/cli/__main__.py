@@ -1,0 +1,5 @@
+import sys
+
+from jpegzoo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""``jpegzoo encode IN OUT``: compress one image with a registered method."""
+
+import os
+
+from jpegzoo import methods
+from jpegzoo.imageio import read_image, write_atomic
+from jpegzoo.metrics import bpp
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "encode", help="compress an image file (PNG, JPEG, ...) to OUT",
+        description="Compress IN to OUT. RGB and grey inputs are used as is; palette and "
+                    "YCbCr inputs are converted to RGB; alpha, 16-bit and CMYK inputs are "
+                    "refused. OUT is written atomically and never over IN.")
+    parser.add_argument("input", metavar="IN")
+    parser.add_argument("output", metavar="OUT")
+    parser.add_argument("--quality", "-q", type=_quality, default=75,
+                        help="IJG quality 1..100 (default 75)")
+    parser.add_argument("--subsampling", choices=("444", "422", "420"), default="420",
+                        help="chroma subsampling (default 420; ignored for grey)")
+    parser.add_argument("--optimize", action="store_true",
+                        help="optimal Huffman tables for this image")
+    parser.add_argument("--restart-interval", type=int, default=0, metavar="MCUS",
+                        help="restart marker every MCUS MCUs (default 0: none)")
+    parser.add_argument("--method", default="baseline", metavar="NAME",
+                        help=f"encoding method: {', '.join(methods.names())} (default baseline)")
+    parser.set_defaults(run=run)
+
+
+def _quality(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"quality must be an integer, got {text!r}") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"quality must be in 1..100, got {value}")
+    return value
+
+
+def run(args):
+    method = methods.get(args.method)
+    image = read_image(args.input)
+    if os.path.exists(args.output) and os.path.samefile(args.input, args.output):
+        raise ValueError(f"{args.output}: output path is the input file; choose another "
+                         "output path")
+    encoder = method.load()
+    data = encoder(image, quality=args.quality, subsampling=args.subsampling,
+                   optimize=args.optimize, restart_interval=args.restart_interval)
+    write_atomic(args.output, data, inputs=[args.input])
+    height, width = image.shape[:2]
+    print(f"{args.output}: {width}x{height}, {len(data)} bytes, "
+          f"{bpp(len(data), height, width):.3f} bpp ({method.name}, q={args.quality})")

@@ -1,0 +1,94 @@
+"""``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per component."""
+
+
+import numpy as np
+
+_NAMES = {1: ("Y",), 3: ("Y", "Cb", "Cr")}
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "info", help="describe a JPEG file: dimensions, sampling, tables, bits per component")
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--tables", action="store_true",
+                        help="print the quantization tables as 8x8 grids")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from jpegzoo.export.jpeg_reader import read_header, read_jpeg
+
+    with open(args.file, "rb") as handle:
+        data = handle.read()
+    info = read_header(data)
+    print(f"{args.file}: {info.width}x{info.height}, {info.frame_type} JPEG, "
+          f"{info.num_components} component(s), {_subsampling(info)}, {len(data)} bytes "
+          f"({8 * len(data) / (info.width * info.height):.3f} bpp)")
+    if info.restart_interval:
+        print(f"  restart interval: {info.restart_interval} MCUs")
+    parsed = read_jpeg(data) if info.frame_type == "baseline" else None
+    names = _NAMES.get(info.num_components, tuple(str(i) for i in info.component_ids))
+    for index, (name, sampling) in enumerate(zip(names, info.sampling)):
+        print("  " + _component_line(info, parsed, index, name, sampling))
+    if parsed is None:
+        print("  (bits per component are reported for baseline files only)")
+        return
+    header_bytes = len(data) - (parsed.scan_bits + parsed.pad_bits) // 8
+    print(f"  entropy-coded: {parsed.scan_bits} bits + {parsed.pad_bits} pad bits; "
+          f"headers, markers and stuffing: {header_bytes} bytes")
+    print(f"  Huffman tables: {_huffman_kind(parsed)}")
+    if args.tables:
+        for index, table in _distinct_tables(info):
+            print(f"  quantization table of component {names[index]}:")
+            for row in np.asarray(table).reshape(8, 8):
+                print("    " + " ".join(f"{int(x):3d}" for x in row))
+
+
+def _subsampling(info):
+    if info.num_components != 3:
+        return "grey" if info.num_components == 1 else "no JFIF sampling"
+    luma, cb, cr = info.sampling
+    if cb != (1, 1) or cr != (1, 1):
+        return f"sampling {info.sampling}"
+    return {(1, 1): "4:4:4", (2, 1): "4:2:2", (2, 2): "4:2:0", (1, 2): "4:4:0"}.get(
+        tuple(luma), f"sampling {luma[0]}x{luma[1]}")
+
+
+def _component_line(info, parsed, index, name, sampling):
+    table = info.qtables[index]
+    quality = _ijg_quality(table, luma=index == 0)
+    line = (f"{name:2s} sampling {sampling[0]}x{sampling[1]}, qtable "
+            f"{'IJG quality ' + str(quality) if quality else 'custom'}")
+    if parsed is not None:
+        bits = parsed.component_bits[index]
+        line += f", {bits} bits ({bits / (info.width * info.height):.3f} bpp)"
+    return line
+
+
+def _ijg_quality(table, luma):
+    """The IJG quality whose table equals ``table`` (None if none does)."""
+    if table is None:
+        return None
+    from jpegzoo.layers.standard import quality_to_qtables
+
+    row = 0 if luma else 1
+    for quality in range(100, 0, -1):
+        if np.array_equal(quality_to_qtables(quality)[row], table):
+            return quality
+    return None
+
+
+def _huffman_kind(parsed):
+    from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
+
+    standard = set(STD_DC_TABLES) | set(STD_AC_TABLES)
+    tables = list(parsed.dc_tables.values()) + list(parsed.ac_tables.values())
+    return "Annex K (standard)" if all(t in standard for t in tables) else "optimized/custom"
+
+
+def _distinct_tables(info):
+    seen = []
+    for index, table in enumerate(info.qtables):
+        if table is not None and not any(np.array_equal(table, t) for _, t in seen):
+            seen.append((index, table))
+    return seen

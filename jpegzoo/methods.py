@@ -1,0 +1,77 @@
+"""The registry of encoding methods behind ``jpegzoo encode --method`` and ``jpegzoo demo``.
+
+A method turns a uint8 pixel array into the bytes of a file. JPEG-side methods (the
+baseline writer, and later the mutated encoder and the quantization-table generator) write
+baseline JFIF through :mod:`jpegzoo.export`; learned codecs write their own container.
+Entries name their encoder as ``"module:function"`` and are imported only when used, so
+listing methods stays cheap (no TensorFlow import).
+
+Encoder signature::
+
+    encoder(image, quality=75, subsampling="420", optimize=False, restart_interval=0) -> bytes
+
+with ``image`` uint8 ``[H, W, 3]`` or ``[H, W]``.
+"""
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered encoder.
+
+    Attributes:
+        name: the name used on the command line.
+        target: ``"module:function"`` of the encoder.
+        summary: one line for ``--help`` and the demo's legend.
+        suffix: file suffix of its output (``.jpg`` for JPEG-side methods).
+        decoder: ``"module:function"`` turning its bytes back into a uint8 image
+            (JPEG-side methods decode with Pillow, as their users would).
+    """
+
+    name: str
+    target: str
+    summary: str
+    suffix: str = ".jpg"
+    decoder: str = "jpegzoo.reference_codecs:decode_jpeg"
+
+    def load(self):
+        """Import and return the encoder function."""
+        return _resolve(self.target)
+
+    def load_decoder(self):
+        """Import and return the decoder function."""
+        return _resolve(self.decoder)
+
+
+def _resolve(target):
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+_REGISTRY = {}
+
+
+def register(name, target, summary, **options):
+    """Add a method (``options``: ``suffix``, ``decoder``); a name registered again is
+    replaced."""
+    _REGISTRY[name] = Method(name, target, summary, **options)
+
+
+def get(name):
+    """The :class:`Method` called ``name``; ValueError listing the known ones otherwise."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown method {name!r}; known methods: {', '.join(names())}")
+    return _REGISTRY[name]
+
+
+def names():
+    """Registered method names, sorted."""
+    return sorted(_REGISTRY)
+
+
+register("baseline", "jpegzoo.export.baseline:encode",
+         "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT and coder")
+register("pillow", "jpegzoo.reference_codecs:pillow_encode",
+         "reference: libjpeg-turbo through Pillow (same tables and options), for comparison")
