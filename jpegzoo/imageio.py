@@ -11,18 +11,25 @@ YCbCr, P (no transparency) converted to RGB
 RGBA, LA, PA, P with a    refused: JPEG has no alpha channel; flatten the image
 transparency key          onto a background first
 I;16*, I, F               refused: baseline JPEG stores 8-bit samples
+RGB / L decoded from      refused likewise (48-bit RGB PNG / TIFF, 16-bit PPM),
+16-bit samples            rather than silently cut to 8 bits
 CMYK                      refused: jpegzoo writes JFIF (YCbCr or grey) only
 ========================  ===================================================
 
 Dimensions must be 1..65535 pixels a side (JPEG's limit) and are checked from the header
-before any pixel is decoded. Every failure raises :class:`ImageInputError` (a
+before any pixel is decoded (zero-size PNG and JPEG files, which Pillow does not open, are
+reported as empty). Every failure raises :class:`ImageInputError` (a
 ``ValueError``) whose message names the file and the problem.
 
 Outputs are written atomically (a temporary file in the destination folder, then
 ``os.replace``), so a failure never leaves a partial file, and never over an input.
+:func:`check_output` makes the same checks on the output path up front, so a command can
+refuse a bad output path before doing any work.
 """
 
 import os
+import re
+import struct
 import tempfile
 import warnings
 
@@ -54,17 +61,30 @@ def read_image(path):
     """
     from PIL import Image
 
+    with warnings.catch_warnings():
+        # Pillow's warnings about metadata jpegzoo does not use (e.g. "Corrupt EXIF data")
+        # would add lines to the command line's one-line errors; oversized images are errors
+        warnings.filterwarnings("ignore", module=r"PIL\.")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return _read_image(path, Image)
+
+
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
+
+
+def _read_image(path, Image):
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+        image = Image.open(path)
     except FileNotFoundError:
         raise ImageInputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImageInputError(f"{path}: is a directory, not an image file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageInputError(f"{path}: image is too large to decode safely") from None
-    except (OSError, ValueError, SyntaxError) as error:
+    except _DECODE_ERRORS as error:
+        declared = _declared_size(path)
+        if declared is not None:
+            _check_size(path, declared)
         raise ImageInputError(f"{path}: not a readable image ({_reason(error)})") from None
     with image:
         _check_size(path, image.size)
@@ -72,7 +92,7 @@ def read_image(path):
         try:
             image.load()
             pixels = np.asarray(image.convert(mode) if image.mode != mode else image)
-        except (OSError, ValueError, SyntaxError) as error:
+        except _DECODE_ERRORS as error:
             raise ImageInputError(f"{path}: truncated or corrupt image "
                                   f"({_reason(error)})") from None
     return np.ascontiguousarray(pixels, dtype=np.uint8)
@@ -92,14 +112,60 @@ def _check_size(path, size):
                               f"{MAX_DIMENSION} pixels a side")
 
 
+def _declared_size(path):
+    """(width, height) from a PNG or JPEG header that Pillow would not open, else None.
+
+    Pillow refuses zero-size images as "cannot identify image file"; reading the size
+    from the header lets the error say what is actually wrong.
+    """
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(1 << 16)
+    except OSError:
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and len(head) >= 24:
+        return struct.unpack(">II", head[16:24])
+    if head[:2] == b"\xff\xd8":
+        pos = 2
+        while pos + 4 <= len(head) and head[pos] == 0xFF:
+            code, length = head[pos + 1], int.from_bytes(head[pos + 2:pos + 4], "big")
+            if 0xC0 <= code <= 0xCF and code not in (0xC4, 0xC8, 0xCC):
+                if pos + 9 > len(head):
+                    return None
+                height, width = struct.unpack(">HH", head[pos + 5:pos + 9])
+                return width, height
+            if code == 0xDA or length < 2:
+                return None
+            pos += 2 + length
+    return None
+
+
+_SIXTEEN_BIT_RAWMODE = re.compile(r"(RGB|RGBA|RGBX|L|LA|I|CMYK);16[BLN]?")
+
+
+def _has_16bit_samples(image):
+    """Whether an RGB / L image is decoded from 16-bit samples (e.g. a 48-bit RGB PNG or
+    TIFF), which Pillow would silently cut to 8 bits."""
+    for tile in getattr(image, "tile", None) or ():
+        args = tile[3] if len(tile) > 3 else None
+        rawmode = args if isinstance(args, str) else (
+            args[0] if isinstance(args, tuple) and args and isinstance(args[0], str) else "")
+        if _SIXTEEN_BIT_RAWMODE.fullmatch(rawmode):
+            return True
+        if (image.format == "PPM" and isinstance(args, tuple) and len(args) > 1
+                and isinstance(args[1], int) and args[1] > 255):
+            return True
+    return False
+
+
 def _accepted_mode(path, image):
     """The mode to decode ``image`` to, or raise for modes jpegzoo refuses."""
     mode = image.mode
-    if mode in ("RGB", "L"):
-        return mode
-    if mode.startswith("I;16"):
+    if mode.startswith("I;16") or (mode in ("RGB", "L", "I") and _has_16bit_samples(image)):
         raise ImageInputError(f"{path}: image has 16-bit samples ({mode}); baseline JPEG "
                               "stores 8-bit samples: reduce it to 8 bits first")
+    if mode in ("RGB", "L"):
+        return mode
     if mode in _REFUSED_MODES:
         raise ImageInputError(f"{path}: image ({mode}) {_REFUSED_MODES[mode]}")
     if mode == "P" and "transparency" in image.info:
@@ -123,6 +189,21 @@ def _umask():
     return mask
 
 
+def check_output(path, inputs=()):
+    """Raise :class:`ImageInputError` unless ``path`` can take an output: not one of
+    ``inputs``, not a folder, in an existing folder. Returns that folder."""
+    for source in inputs:
+        if same_file(path, source):
+            raise ImageInputError(f"{path}: output path is the input file; choose another "
+                                  "output path")
+    if os.path.isdir(path):
+        raise ImageInputError(f"{path}: output path is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ImageInputError(f"{path}: output folder {folder} does not exist")
+    return folder
+
+
 def write_atomic(path, data, inputs=()):
     """Write ``data`` (bytes) to ``path`` atomically; refuse to overwrite any of ``inputs``.
 
@@ -130,14 +211,12 @@ def write_atomic(path, data, inputs=()):
     then renamed over ``path``; on any error the temporary file is removed and ``path`` is
     left as it was.
     """
-    for source in inputs:
-        if same_file(path, source):
-            raise ImageInputError(f"{path}: output path is the input file; choose another "
-                                  "output path")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ImageInputError(f"{path}: output folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".jpegzoo-", suffix=".tmp")
+    folder = check_output(path, inputs)
+    try:
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=".jpegzoo-", suffix=".tmp")
+    except OSError as error:
+        raise ImageInputError(f"{path}: cannot write to folder {folder} "
+                              f"({error.strerror or error})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -145,7 +224,13 @@ def write_atomic(path, data, inputs=()):
             os.fsync(stream.fileno())
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
+    except BaseException as error:
+        try:
             os.remove(temp)
+        except OSError:
+            pass
+        if isinstance(error, OSError):
+            # name the destination, not the temporary file, in the one-line message
+            raise ImageInputError(f"{path}: cannot write the output "
+                                  f"({error.strerror or _reason(error)})") from error
         raise

@@ -14,7 +14,11 @@ _PILLOW_SUBSAMPLING = {"444": 0, "422": 1, "420": 2}
 
 
 def pillow_encode(image, quality=75, subsampling="420", optimize=False, restart_interval=0):
-    """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` with Pillow's libjpeg-turbo; returns bytes."""
+    """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` with Pillow's libjpeg-turbo; returns bytes.
+
+    Grey images ignore ``subsampling`` (Pillow would otherwise write meaningless sampling
+    factors into a single-component frame).
+    """
     from PIL import Image
 
     if restart_interval:
@@ -22,6 +26,8 @@ def pillow_encode(image, quality=75, subsampling="420", optimize=False, restart_
     array = np.asarray(image)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
+    if array.ndim == 2:
+        subsampling = "444"
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, "JPEG", quality=int(quality), optimize=bool(optimize),
                                 subsampling=_PILLOW_SUBSAMPLING[str(subsampling)])

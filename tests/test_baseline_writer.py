@@ -49,7 +49,9 @@ def _jpeglib_blocks(data, tmp_path):
 def _entropy_segment_bits(data):
     """Bits of the entropy-coded segment: bytes after SOS up to EOI, minus stuffed 0x00
     and RST markers."""
-    start = data.index(b"\xff\xda")
+    start = 2
+    while data[start + 1] != 0xDA:  # walk the marker segments up to SOS
+        start += 2 + int.from_bytes(data[start + 2:start + 4], "big")
     start += 2 + int.from_bytes(data[start + 2:start + 4], "big")
     segment = np.frombuffer(data[start:len(data) - 2], dtype=np.uint8)
     assert data[-2:] == b"\xff\xd9"

@@ -27,7 +27,10 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``jpegzoo`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, usage errors: argparse has printed
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     try:
         return args.run(args) or 0
     except (ValueError, OSError) as error:

@@ -1,9 +1,7 @@
 """``jpegzoo encode IN OUT``: compress one image with a registered method."""
 
-import os
-
 from jpegzoo import methods
-from jpegzoo.imageio import read_image, write_atomic
+from jpegzoo.imageio import check_output, read_image, write_atomic
 from jpegzoo.metrics import bpp
 
 
@@ -21,7 +19,7 @@ def add_parser(commands):
                         help="chroma subsampling (default 420; ignored for grey)")
     parser.add_argument("--optimize", action="store_true",
                         help="optimal Huffman tables for this image")
-    parser.add_argument("--restart-interval", type=int, default=0, metavar="MCUS",
+    parser.add_argument("--restart-interval", type=_restart_interval, default=0, metavar="MCUS",
                         help="restart marker every MCUS MCUs (default 0: none)")
     parser.add_argument("--method", default="baseline", metavar="NAME",
                         help=f"encoding method: {', '.join(methods.names())} (default baseline)")
@@ -40,12 +38,25 @@ def _quality(text):
     return value
 
 
+def _restart_interval(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"restart interval must be an integer, "
+                                         f"got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"restart interval must be in 0..65535 MCUs, "
+                                         f"got {value}")
+    return value
+
+
 def run(args):
     method = methods.get(args.method)
     image = read_image(args.input)
-    if os.path.exists(args.output) and os.path.samefile(args.input, args.output):
-        raise ValueError(f"{args.output}: output path is the input file; choose another "
-                         "output path")
+    # refuse a bad output path before loading the encoder (TensorFlow) and encoding
+    check_output(args.output, inputs=[args.input])
     encoder = method.load()
     data = encoder(image, quality=args.quality, subsampling=args.subsampling,
                    optimize=args.optimize, restart_interval=args.restart_interval)

@@ -20,13 +20,17 @@ def run(args):
 
     with open(args.file, "rb") as handle:
         data = handle.read()
-    info = read_header(data)
+    try:
+        # parse everything before printing, so a bad file gives just the error line
+        info = read_header(data)
+        parsed = read_jpeg(data) if info.frame_type == "baseline" else None
+    except ValueError as error:
+        raise ValueError(f"{args.file}: {error}") from None
     print(f"{args.file}: {info.width}x{info.height}, {info.frame_type} JPEG, "
           f"{info.num_components} component(s), {_subsampling(info)}, {len(data)} bytes "
           f"({8 * len(data) / (info.width * info.height):.3f} bpp)")
     if info.restart_interval:
         print(f"  restart interval: {info.restart_interval} MCUs")
-    parsed = read_jpeg(data) if info.frame_type == "baseline" else None
     names = _NAMES.get(info.num_components, tuple(str(i) for i in info.component_ids))
     for index, (name, sampling) in enumerate(zip(names, info.sampling)):
         print("  " + _component_line(info, parsed, index, name, sampling))

@@ -2,13 +2,17 @@
 
 ``encode`` runs :class:`~jpegzoo.layers.JpegAnalysis` in hard mode (the same colour,
 subsampling, DCT and quantization code the models train with) and writes the levels with
-the reference writer. Inputs are uint8 arrays ``[H, W, 3]`` (RGB) or ``[H, W]`` /
+the reference writer. With ``dct_method="islow"`` (the default) every step is bit-exact
+with libjpeg-turbo -- fixed-point colour conversion, downsampling rounding, integer DCT,
+quantization and the DC-only dummy blocks it codes beyond a component's edge -- so the
+files equal what libjpeg-turbo writes for the same tables and options; ``"float"`` uses
+the exact orthonormal DCT the models train with. Inputs are uint8 arrays ``[H, W, 3]`` (RGB) or ``[H, W]`` /
 ``[H, W, 1]`` (grey).
 """
 
 import numpy as np
 
-from jpegzoo.export.jpeg_structure import MAX_DIMENSION, ComponentLevels, JpegLevels
+from jpegzoo.export.jpeg_structure import MAX_DIMENSION, ComponentLevels, JpegLevels, ceil_div
 from jpegzoo.export.jpeg_writer import write_jpeg
 from jpegzoo.layers.standard import (chroma_factors, component_qtables, luma_sampling_factors,
                                       quality_to_qtables)
@@ -47,30 +51,33 @@ def resolve_qtables(quality=None, qtables=None):
     return quality_to_qtables(75 if quality is None else quality)
 
 
-def _analysis(subsampling, num_components):
+def _analysis(subsampling, num_components, dct_method):
     """A compiled :class:`JpegAnalysis` (hard mode) for any image size, cached per mode."""
-    key = (subsampling, num_components)
+    key = (subsampling, num_components, dct_method)
     if key not in _ANALYSIS_CACHE:
         import tensorflow as tf
 
         from jpegzoo.layers.jpeg_transform import JpegAnalysis
 
-        layer = JpegAnalysis(subsampling, quantize_mode="hard")
+        layer = JpegAnalysis(subsampling, quantize_mode="hard", dct_method=dct_method)
         _ANALYSIS_CACHE[key] = tf.function(layer.__call__, input_signature=[
             tf.TensorSpec([1, None, None, num_components], tf.float32),
             tf.TensorSpec([num_components, 64], tf.float32)])
     return _ANALYSIS_CACHE[key]
 
 
-def image_to_levels(image, quality=None, qtables=None, subsampling="420"):
-    """Quantized DCT levels of a pixel array as a :class:`JpegLevels` (not yet coded)."""
+def image_to_levels(image, quality=None, qtables=None, subsampling="420", dct_method="islow"):
+    """Quantized DCT levels of a pixel array as a :class:`JpegLevels` (not yet coded).
+
+    See :func:`encode` for the arguments.
+    """
     pixels = validate_pixels(image)
     subsampling = str(subsampling).replace(":", "")
     chroma_factors(subsampling)
     num_components = pixels.shape[2]
     tables = component_qtables(resolve_qtables(quality, qtables), num_components)
-    levels = _analysis(subsampling, num_components)(pixels[None].astype(np.float32),
-                                                   tables.astype(np.float32))
+    analysis = _analysis(subsampling, num_components, dct_method)
+    levels = analysis(pixels[None].astype(np.float32), tables.astype(np.float32))
     height, width = pixels.shape[:2]
     if num_components == 1:
         comps = [ComponentLevels(_as_grid(levels["luma"]), tables[0], (1, 1), 0, 1)]
@@ -80,7 +87,27 @@ def image_to_levels(image, quality=None, qtables=None, subsampling="420"):
                              luma_sampling_factors(subsampling), 0, 1),
              ComponentLevels(chroma[..., 0, :], tables[1], (1, 1), 1, 2),
              ComponentLevels(chroma[..., 1, :], tables[2], (1, 1), 1, 3)]
-    return JpegLevels(width, height, comps)
+    result = JpegLevels(width, height, comps)
+    for index in range(len(comps)):
+        _dummy_blocks(result, index)
+    return result
+
+
+def _dummy_blocks(image, index):
+    """Replace the blocks of component ``index`` that lie wholly outside its own area
+    (MCU padding, which decoders discard) by libjpeg's dummy blocks: no AC, and the DC of
+    the block before them in the MCU (jccoefct.c), which costs the fewest bits."""
+    comp = image.components[index]
+    rows, cols = (ceil_div(n, 8) for n in image.component_size(index))
+    h = comp.sampling[0]
+    levels = comp.levels
+    if cols < levels.shape[1]:
+        levels[:rows, cols:] = 0
+        levels[:rows, cols:, 0] = levels[:rows, cols - 1:cols, 0]
+    if rows < levels.shape[0]:
+        last_in_mcu = levels[rows - 1, h - 1::h, 0]
+        levels[rows:] = 0
+        levels[rows:, :, 0] = np.repeat(last_in_mcu, h)[None, :]
 
 
 def _as_grid(levels):
@@ -90,7 +117,7 @@ def _as_grid(levels):
 
 
 def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
-           restart_interval=0):
+           restart_interval=0, dct_method="islow"):
     """Encode a uint8 pixel array to baseline JPEG bytes.
 
     Args:
@@ -101,6 +128,9 @@ def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
         subsampling: '444', '422' or '420' (ignored for grey).
         optimize: optimal Huffman tables for this image instead of Annex K.
         restart_interval: MCUs per restart interval (0: none).
+        dct_method: ``"islow"`` (libjpeg-turbo's integer DCT: the same levels, hence the
+            same file, as libjpeg-turbo) or ``"float"`` (the orthonormal float DCT that
+            jpegzoo's models train with).
     """
-    levels = image_to_levels(image, quality, qtables, subsampling)
+    levels = image_to_levels(image, quality, qtables, subsampling, dct_method)
     return write_jpeg(levels, optimize=optimize, restart_interval=restart_interval)

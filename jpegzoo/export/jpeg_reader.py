@@ -22,7 +22,7 @@ Every malformed or truncated input raises :class:`ValueError` with a one-line me
 
 Huffman decoding uses a 16-bit lookahead table per Huffman table (next 16 bits -> symbol
 and code length) over 32-bit big-endian windows of the unstuffed scan bytes, in a plain
-Python loop: about a second for a 768x512 image.
+Python loop: roughly 0.06 s for a 768x512 4:2:0 quality-75 photograph, 0.2 s for noise.
 """
 
 import os
@@ -425,43 +425,38 @@ class _Parser:
                  for c, grid in zip(self.components, levels)]
         return JpegLevels(self.frame["width"], self.frame["height"], comps)
 
-    def _scan_size(self, comps):
-        """(number of MCUs, blocks per MCU) of a scan of components ``comps``."""
-        width, height = self.frame["width"], self.frame["height"]
-        hmax = max(c.h for c in self.components)
-        vmax = max(c.v for c in self.components)
-        if len(comps) == 1:
-            comp = self.components[comps[0]]
-            rows = ceil_div(ceil_div(height * comp.v, vmax), 8)
-            cols = ceil_div(ceil_div(width * comp.h, hmax), 8)
-            return rows * cols, 1
-        mcus = ceil_div(height, 8 * vmax) * ceil_div(width, 8 * hmax)
-        return mcus, sum(self.components[i].h * self.components[i].v for i in comps)
+    def _scan_grid(self, comps):
+        """(rows, columns) of MCUs of a scan of components ``comps`` (T.81 A.2).
 
-    def _scan_layout(self, comps):
-        """Blocks of one scan: (MCU count, per-MCU block component indices, flat indices).
-
-        Returns ``num_mcus``, ``block_comp`` int [B] (component of each block position in
-        an MCU) and ``flat`` int [num_mcus, B] (flat index into the component's grid).
+        A single-component scan is non-interleaved: one block per MCU, over that
+        component's own ``ceil(height / 8) x ceil(width / 8)`` blocks.
         """
         width, height = self.frame["width"], self.frame["height"]
         hmax = max(c.h for c in self.components)
         vmax = max(c.v for c in self.components)
         if len(comps) == 1:
             comp = self.components[comps[0]]
-            rows = ceil_div(ceil_div(height * comp.v, vmax), 8)
-            cols = ceil_div(ceil_div(width * comp.h, hmax), 8)
-            row, col = np.divmod(np.arange(rows * cols), cols)
-            flat = (row * comp.grid[1] + col)[:, None]
-            return rows * cols, np.array(comps), flat
-        mcu_rows, mcu_cols = ceil_div(height, 8 * vmax), ceil_div(width, 8 * hmax)
+            return (ceil_div(ceil_div(height * comp.v, vmax), 8),
+                    ceil_div(ceil_div(width * comp.h, hmax), 8))
+        return ceil_div(height, 8 * vmax), ceil_div(width, 8 * hmax)
+
+    def _scan_layout(self, comps):
+        """Blocks of one scan.
+
+        Returns ``num_mcus``, ``block_comp`` int [B] (component index of each block
+        position in an MCU, B blocks per MCU) and ``flat`` int [num_mcus, B] (flat index
+        of each block into its component's row-major ``JpegLevels`` grid).
+        """
+        mcu_rows, mcu_cols = self._scan_grid(comps)
         my, mx = np.divmod(np.arange(mcu_rows * mcu_cols), mcu_cols)
+        interleaved = len(comps) > 1
         block_comp, flats = [], []
         for index in comps:
             comp = self.components[index]
-            for vv in range(comp.v):
-                for hh in range(comp.h):
-                    row, col = my * comp.v + vv, mx * comp.h + hh
+            v, h = (comp.v, comp.h) if interleaved else (1, 1)
+            for vv in range(v):
+                for hh in range(h):
+                    row, col = my * v + vv, mx * h + hh
                     flats.append(row * comp.grid[1] + col)
                     block_comp.append(index)
         return mcu_rows * mcu_cols, np.array(block_comp), np.stack(flats, axis=1)
@@ -508,7 +503,10 @@ class _Parser:
 
     def _decode_scan(self, comps):
         buffer, bounds, markers = self._entropy_segments()
-        num_mcus, per_mcu_blocks = self._scan_size(comps)
+        mcu_rows, mcu_cols = self._scan_grid(comps)
+        num_mcus = mcu_rows * mcu_cols
+        per_mcu_blocks = 1 if len(comps) == 1 else sum(
+            self.components[i].h * self.components[i].v for i in comps)
         # Every block takes at least 2 bits; reject impossible sizes before allocating.
         if 2 * num_mcus * per_mcu_blocks > 8 * (len(buffer) - _TAIL):
             raise ValueError(f"truncated JPEG: {len(buffer) - _TAIL} bytes of entropy-coded "

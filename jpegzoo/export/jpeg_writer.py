@@ -198,9 +198,11 @@ def _stuff_and_mark(data, interval_bytes):
     boundaries = np.cumsum(interval_bytes)[:-1]
     k = np.arange(boundaries.size)
     # (position in the unstuffed data, rank among insertions at that position, byte)
-    pos = np.concatenate([ff + 1, boundaries, boundaries])
-    rank = np.concatenate([np.zeros(ff.size), np.ones(k.size), np.full(k.size, 2)])
-    byte = np.concatenate([np.zeros(ff.size), np.full(k.size, 0xFF), RST0 + k % 8])
+    pos = np.concatenate([ff + 1, boundaries, boundaries]).astype(np.int64)
+    rank = np.concatenate([np.zeros(ff.size, np.int64), np.ones(k.size, np.int64),
+                           np.full(k.size, 2, np.int64)])
+    byte = np.concatenate([np.zeros(ff.size, np.uint8), np.full(k.size, 0xFF, np.uint8),
+                           (RST0 + k % 8).astype(np.uint8)])
     order = np.lexsort((rank, pos))
     pos, byte = pos[order], byte[order]
     out = np.empty(data.size + pos.size, dtype=np.uint8)
@@ -222,22 +224,26 @@ def _jfif_app0():
 
 
 def _distinct_qtables(image):
-    """Distinct tables (at most 4) and the table slot of each component."""
-    tables, ids = [], []
+    """Tables to write and the slot of each component: one slot per distinct (Huffman
+    class, table) pair, so luminance and chrominance keep separate slots even when their
+    tables are equal -- libjpeg's layout (slot 0 luma, 1 chroma)."""
+    keys, tables, ids = [], [], []
     for comp in image.components:
         table = tuple(int(x) for x in np.asarray(comp.qtable))
-        if table not in tables:
+        key = (comp.table_class, table)
+        if key not in keys:
+            keys.append(key)
             tables.append(table)
-        ids.append(tables.index(table))
+        ids.append(keys.index(key))
     if len(tables) > 4:
         raise ValueError("JPEG allows at most 4 quantization tables")
     return tables, ids
 
 
 def _dqt(tables):
-    payload = b"".join(bytes([slot]) + bytes(np.asarray(t, dtype=np.uint8)[ZIGZAG])
-                       for slot, t in enumerate(tables))
-    return _segment(DQT, payload)
+    """One DQT segment per table, as libjpeg writes them."""
+    return b"".join(_segment(DQT, bytes([slot]) + bytes(np.asarray(t, dtype=np.uint8)[ZIGZAG]))
+                    for slot, t in enumerate(tables))
 
 
 def _sof0(image, qtable_ids):
@@ -250,12 +256,13 @@ def _sof0(image, qtable_ids):
 
 
 def _dht(dc_tables, ac_tables, image):
-    payload = b""
+    """One DHT segment per table in libjpeg's order (DC, AC of class 0, then class 1)."""
+    segments = []
     for cls in sorted({c.table_class for c in image.components}):
         for table_class, table in ((0, dc_tables[cls]), (1, ac_tables[cls])):
-            payload += bytes([(table_class << 4) | cls]) + bytes(table.counts)
-            payload += bytes(table.symbols)
-    return _segment(DHT, payload)
+            payload = bytes([(table_class << 4) | cls]) + bytes(table.counts)
+            segments.append(_segment(DHT, payload + bytes(table.symbols)))
+    return b"".join(segments)
 
 
 def _sos(image):

@@ -14,6 +14,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from jpegzoo.layers.islow_dct import islow_fdct
+
 BLOCK = 8
 
 
@@ -73,20 +75,31 @@ class BlockDCT(keras.layers.Layer):
         pad_multiple: (m_h, m_w) pixel multiple the input is edge-padded to first
             (8 for plain blocks; the MCU size, e.g. 16, when chroma is subsampled so
             that the subsampled planes still tile into whole blocks).
+        method: ``"float"`` (exact orthonormal DCT, differentiable) or ``"islow"``
+            (libjpeg's integer DCT, bit-exact with libjpeg-turbo for integer samples,
+            divided by 8 to the same scale; no gradient).
     """
 
-    def __init__(self, pad_multiple=(BLOCK, BLOCK), **kwargs):
+    METHODS = ("float", "islow")
+
+    def __init__(self, pad_multiple=(BLOCK, BLOCK), method="float", **kwargs):
         super().__init__(**kwargs)
         self.pad_multiple = tuple(int(m) for m in pad_multiple)
         if any(m % BLOCK for m in self.pad_multiple):
             raise ValueError(f"pad_multiple must be multiples of 8, got {self.pad_multiple}")
+        if method not in self.METHODS:
+            raise ValueError(f"unknown DCT method {method!r}; use one of {self.METHODS}")
+        self.method = method
         self._matrix = dct_matrix().astype("float32")
 
     def call(self, images):
         images = pad_to_multiple(images, *self.pad_multiple)
         blocks = blocks_from_image(images)
-        d = ops.convert_to_tensor(self._matrix, dtype=blocks.dtype)
-        coeffs = ops.einsum("vy,bhwcyx,ux->bhwcvu", d, blocks, d)
+        if self.method == "islow":
+            coeffs = ops.cast(islow_fdct(ops.round(blocks)), blocks.dtype) / 8.0
+        else:
+            d = ops.convert_to_tensor(self._matrix, dtype=blocks.dtype)
+            coeffs = ops.einsum("vy,bhwcyx,ux->bhwcvu", d, blocks, d)
         shape = ops.shape(coeffs)
         return ops.reshape(coeffs, (*shape[:4], BLOCK * BLOCK))
 
@@ -100,7 +113,8 @@ class BlockDCT(keras.layers.Layer):
                 BLOCK * BLOCK)
 
     def get_config(self):
-        return {**super().get_config(), "pad_multiple": self.pad_multiple}
+        return {**super().get_config(), "pad_multiple": self.pad_multiple,
+                "method": self.method}
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")

@@ -65,8 +65,9 @@ def _validate(counts, symbols):
     room = 1
     for count in counts:
         room = 2 * room - count
-        if room < 0:
-            raise ValueError("Huffman code lengths over-subscribe the code space")
+        if room < 1:  # libjpeg refuses both (jdhuff.c, JERR_BAD_HUFF_TABLE)
+            raise ValueError("Huffman code lengths over-subscribe the code space or use "
+                             "the all-ones code")
 
 
 # ITU-T T.81 Annex K.3 (Tables K.3 - K.6).
@@ -114,7 +115,9 @@ def optimal_table(frequencies):
         freq[0] = 1  # An unused table still needs one code to be valid.
     freq[256] = 1  # Reserved so that no real symbol gets the all-ones code.
     codesize = _merge_code_sizes(freq)
-    counts = _limit_code_lengths(np.bincount(codesize, minlength=40)[:40].copy())
+    # Unlimited lengths can exceed libjpeg's MAX_CLEN (32) for extreme counts; keep all of
+    # them (no [:40] cut) so that Adjust_BITS sees every code and none is dropped.
+    counts = _limit_code_lengths(np.bincount(codesize, minlength=40))
     order = sorted((size, sym) for sym, size in enumerate(codesize[:256]) if size > 0)
     return HuffmanTable.from_counts(counts[1:MAX_CODE_LENGTH + 1], [sym for _, sym in order])
 

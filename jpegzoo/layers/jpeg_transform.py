@@ -45,16 +45,23 @@ class JpegAnalysis(keras.layers.Layer):
         quantize_mode: 'hard', 'ste' or 'noise' (see :class:`Quantize`).
         round_samples: round YCbCr and subsampled chroma to integers (what an 8-bit
             encoder stores); straight-through, so it does not block gradients.
+        dct_method: ``"float"`` (differentiable) or ``"islow"`` (libjpeg-turbo's integer
+            DCT, bit-exact; hard quantization only).
     """
 
-    def __init__(self, subsampling="420", quantize_mode="hard", round_samples=True, **kwargs):
+    def __init__(self, subsampling="420", quantize_mode="hard", round_samples=True,
+                 dct_method="float", **kwargs):
         super().__init__(**kwargs)
+        if dct_method == "islow" and (quantize_mode != "hard" or not round_samples):
+            raise ValueError("dct_method='islow' needs quantize_mode='hard' and "
+                             "round_samples=True (it is integer arithmetic)")
         self.subsampling = str(subsampling).replace(":", "")
         self.quantize_mode = quantize_mode
         self.round_samples = bool(round_samples)
+        self.dct_method = dct_method
         self.to_ycbcr = RGBToYCbCr(round_output=round_samples)
         self.subsample = ChromaSubsample(self.subsampling, round_output=round_samples)
-        self.dct = BlockDCT()
+        self.dct = BlockDCT(method=dct_method)
         self.quantize = Quantize(quantize_mode)
         self.built = True  # sub-layers create no shape-dependent weights
 
@@ -63,9 +70,13 @@ class JpegAnalysis(keras.layers.Layer):
         luma_tables, chroma_tables = _split_tables(qtables)
         if images.shape[-1] == 1:
             return {"luma": self._levels(images, luma_tables, training)}
-        images = pad_to_multiple(images, *mcu_size(self.subsampling))
-        ycbcr = self.to_ycbcr(images)
-        luma, chroma = ycbcr[..., :1], self.subsample(ycbcr[..., 1:])
+        # Edges are padded where libjpeg pads them (jcprepct.c, jcsample.c): columns to
+        # whole MCUs and rows to whole sampling groups before downsampling, then the
+        # downsampled rows by replication to whole blocks.
+        (mcu_h, mcu_w), fv = mcu_size(self.subsampling), chroma_factors(self.subsampling)[0]
+        ycbcr = self.to_ycbcr(pad_to_multiple(images, fv, mcu_w))
+        luma = pad_to_multiple(ycbcr[..., :1], mcu_h, mcu_w)
+        chroma = pad_to_multiple(self.subsample(ycbcr[..., 1:]), BLOCK, BLOCK)
         return {"luma": self._levels(luma, luma_tables, training),
                 "chroma": self._levels(chroma, chroma_tables, training)}
 
@@ -74,7 +85,8 @@ class JpegAnalysis(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "subsampling": self.subsampling,
-                "quantize_mode": self.quantize_mode, "round_samples": self.round_samples}
+                "quantize_mode": self.quantize_mode, "round_samples": self.round_samples,
+                "dct_method": self.dct_method}
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
@@ -85,8 +97,9 @@ class JpegSynthesis(keras.layers.Layer):
         subsampling: the mode the levels were made with.
         upsample: 'fancy' (libjpeg/Pillow default) or 'nearest'.
         round_output: clip and round to 8-bit values (straight-through).
-    Call with ``levels`` (dict as in :class:`JpegAnalysis`), ``qtables`` and the output
-    ``height``/``width`` (Python ints or scalar tensors).
+    Call as ``synthesis(levels, qtables, height=H, width=W)``: ``levels`` a dict as in
+    :class:`JpegAnalysis`, and the output size as keywords (Python ints or scalar tensors;
+    Keras accepts only tensors as positional arguments).
     """
 
     def __init__(self, subsampling="420", upsample="fancy", round_output=False, **kwargs):

@@ -2,7 +2,8 @@
 
 Sampling factors follow the JPEG convention: the luma component has ``(h, v)`` =
 ``(2, 2)`` for 4:2:0, ``(2, 1)`` for 4:2:2 and ``(1, 1)`` for 4:4:4; chroma is ``(1, 1)``.
-Downsampling is the box average libjpeg uses; upsampling is either sample replication
+Downsampling is the box average libjpeg uses (rounded with libjpeg's alternating bias when
+integer output is asked for); upsampling is either sample replication
 ("nearest") or libjpeg's "fancy" triangle filter (3/4, 1/4 weights), which Pillow uses
 when it decodes. All operations are linear, hence differentiable.
 """
@@ -10,9 +11,10 @@ when it decodes. All operations are linear, hence differentiable.
 import keras
 from keras import ops
 
-from jpegzoo.layers.color import round_half_away, straight_through
+from jpegzoo.layers.color import straight_through
 from jpegzoo.layers.standard import (SUBSAMPLING_FACTORS, chroma_factors,  # noqa: F401
                                       luma_sampling_factors)
+
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
 class ChromaSubsample(keras.layers.Layer):
@@ -36,12 +38,25 @@ class ChromaSubsample(keras.layers.Layer):
         x = ops.reshape(chroma, (b, h // fv, fv, w // fh, fh, c))
         y = ops.mean(x, axis=(2, 4))
         if self.round_output:
-            y = straight_through(y, round_half_away(y))
+            y = straight_through(y, _libjpeg_round(y, fv * fh))
         return y
 
     def get_config(self):
         return {**super().get_config(), "subsampling": self.subsampling,
                 "round_output": self.round_output}
+
+
+def _libjpeg_round(mean, n):
+    """Round box means of integer samples as libjpeg's downsamplers do (jcsample.c).
+
+    libjpeg computes ``(sum + bias) >> log2(n)`` with a bias that alternates along each
+    output row -- 0, 1, 0, 1, ... for two samples (h2v1) and 1, 2, 1, 2, ... for four
+    (h2v2) -- so that halves are not always rounded the same way.
+    """
+    columns = ops.arange(ops.shape(mean)[2])
+    bias = ops.cast(columns % 2 + (1 if n == 4 else 0), mean.dtype)
+    bias = ops.reshape(bias, (1, 1, -1, 1))
+    return ops.floor((mean * n + bias) / n)
 
 
 def _neighbours(x, axis):

@@ -1,0 +1,79 @@
+"""libjpeg's accurate integer forward DCT (``JDCT_ISLOW``, jfdctint.c), bit-exact.
+
+This is the DCT libjpeg-turbo (and so Pillow) uses by default: the Loeffler-Ligtenberg-
+Moschytz factorisation with 13-bit fixed-point constants and two passes (rows, then
+columns) whose rounding is part of the result. Reproducing it exactly lets jpegzoo's
+reference encoder write the same coefficients as libjpeg-turbo, so file sizes can be
+compared with no arithmetic noise in between.
+
+Input: level-shifted integer samples ``[..., 8, 8]`` (rows = vertical position), any
+integer or integral-valued float dtype. Output: int32 ``[..., 8, 8]`` coefficients scaled
+by 8 relative to the orthonormal DCT (libjpeg divides by ``8 * q`` when quantizing).
+Not differentiable: use the float :class:`~jpegzoo.layers.BlockDCT` for training.
+"""
+
+from keras import ops
+
+CONST_BITS = 13
+PASS1_BITS = 2
+FIX_0_298631336 = 2446
+FIX_0_390180644 = 3196
+FIX_0_541196100 = 4433
+FIX_0_765366865 = 6270
+FIX_0_899976223 = 7373
+FIX_1_175875602 = 9633
+FIX_1_501321110 = 12299
+FIX_1_847759065 = 15137
+FIX_1_961570560 = 16069
+FIX_2_053119869 = 16819
+FIX_2_562915447 = 20995
+FIX_3_072711026 = 25172
+
+
+def _descale(x, n):
+    """libjpeg's DESCALE: add half, arithmetic shift right by ``n`` (floor division)."""
+    return ops.floor_divide(x + (1 << (n - 1)), 1 << n)
+
+
+def _pass(d, even_shift, odd_shift):
+    """One 1-D pass of jfdctint.c over the last axis (8 values -> 8 coefficients).
+
+    ``even_shift`` describes outputs 0 and 4: a left shift (pass 1, > 0) or a DESCALE
+    (pass 2, < 0); outputs 2, 6 and the odd ones are DESCALEd by ``odd_shift``.
+    """
+    tmp0, tmp7 = d[0] + d[7], d[0] - d[7]
+    tmp1, tmp6 = d[1] + d[6], d[1] - d[6]
+    tmp2, tmp5 = d[2] + d[5], d[2] - d[5]
+    tmp3, tmp4 = d[3] + d[4], d[3] - d[4]
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    if even_shift > 0:
+        out0, out4 = (tmp10 + tmp11) * (1 << even_shift), (tmp10 - tmp11) * (1 << even_shift)
+    else:
+        out0, out4 = _descale(tmp10 + tmp11, -even_shift), _descale(tmp10 - tmp11, -even_shift)
+    z1 = (tmp12 + tmp13) * FIX_0_541196100
+    out2 = _descale(z1 + tmp13 * FIX_0_765366865, odd_shift)
+    out6 = _descale(z1 - tmp12 * FIX_1_847759065, odd_shift)
+    z1, z2, z3, z4 = tmp4 + tmp7, tmp5 + tmp6, tmp4 + tmp6, tmp5 + tmp7
+    z5 = (z3 + z4) * FIX_1_175875602
+    tmp4, tmp5 = tmp4 * FIX_0_298631336, tmp5 * FIX_2_053119869
+    tmp6, tmp7 = tmp6 * FIX_3_072711026, tmp7 * FIX_1_501321110
+    z1, z2 = z1 * -FIX_0_899976223, z2 * -FIX_2_562915447
+    z3, z4 = z3 * -FIX_1_961570560 + z5, z4 * -FIX_0_390180644 + z5
+    out7 = _descale(tmp4 + z1 + z3, odd_shift)
+    out5 = _descale(tmp5 + z2 + z4, odd_shift)
+    out3 = _descale(tmp6 + z2 + z3, odd_shift)
+    out1 = _descale(tmp7 + z1 + z4, odd_shift)
+    return [out0, out1, out2, out3, out4, out5, out6, out7]
+
+
+def islow_fdct(blocks):
+    """Forward DCT of ``[..., 8, 8]`` level-shifted integer samples, as libjpeg computes it.
+
+    Returns int32 ``[..., 8, 8]`` (frequency ``[v, u]``), 8x the orthonormal DCT.
+    """
+    x = ops.cast(blocks, "int32")
+    rows = _pass([x[..., k] for k in range(8)], PASS1_BITS, CONST_BITS - PASS1_BITS)
+    x = ops.stack(rows, axis=-1)  # [..., y, u]
+    cols = _pass([x[..., k, :] for k in range(8)], -PASS1_BITS, CONST_BITS + PASS1_BITS)
+    return ops.stack(cols, axis=-2)  # [..., v, u]

@@ -1,0 +1,527 @@
+"""Tests of the ``jpegzoo`` command line (jpegzoo.cli).
+
+Most cases call ``jpegzoo.cli.main`` in-process; one test runs the installed console
+script, and one checks in a fresh interpreter that listing methods imports no TensorFlow.
+"""
+
+import io
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from jpegzoo.cli import main
+from jpegzoo.export.jpeg_reader import read_header
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(REPO_ROOT, "jpegzoo", "data", "samples")
+SAMPLE = os.path.join(SAMPLES, "kodim05_crop256.png")
+
+
+def _run(capsys, *argv):
+    """``main(argv)``: (exit status, stdout, stderr)."""
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _assert_one_line_error(status, err, *words):
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("jpegzoo: error: "), err
+    assert "Traceback" not in err
+    for word in words:
+        assert word.lower() in lines[0].lower(), err
+    return lines[0]
+
+
+def _png_chunk(kind, payload):
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+def _png(width, height, bit_depth=8, colour_type=2, raw=b"\0"):
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+            + _png_chunk(b"IDAT", zlib.compress(raw)) + _png_chunk(b"IEND", b""))
+
+
+def _pixels(height=24, width=40, channels=3):
+    rng = np.random.default_rng(0)
+    shape = (height, width, channels) if channels > 1 else (height, width)
+    return rng.integers(0, 256, shape, dtype=np.uint8)
+
+
+def _truncated(folder, suffix):
+    whole = io.BytesIO()
+    Image.fromarray(_pixels(64, 64)).save(whole, "PNG" if suffix == ".png" else "JPEG")
+    path = folder / f"truncated{suffix}"
+    path.write_bytes(whole.getvalue()[:len(whole.getvalue()) // 2])
+    return path
+
+
+def _bad_input(folder, kind):
+    """Make an input file ``encode`` must refuse; returns (path, a word of the message)."""
+    rgb = Image.fromarray(_pixels())
+    if kind == "rgba":
+        rgb.convert("RGBA").save(folder / "in.png")
+        return folder / "in.png", "alpha"
+    if kind == "la":
+        rgb.convert("LA").save(folder / "in.png")
+        return folder / "in.png", "alpha"
+    if kind == "palette_transparency":
+        rgb.convert("P").save(folder / "in.png", transparency=0)
+        return folder / "in.png", "transparency"
+    if kind == "grey16":
+        Image.fromarray(_pixels(channels=1).astype(np.uint16) * 257).save(folder / "in.png")
+        return folder / "in.png", "16-bit"
+    if kind == "rgb16":
+        (folder / "in.png").write_bytes(_png(4, 3, 16, 2, (b"\0" + bytes(24)) * 3))
+        return folder / "in.png", "16-bit"
+    if kind == "int32":
+        Image.fromarray(_pixels(channels=1).astype(np.int32)).save(folder / "in.tif")
+        return folder / "in.tif", "32-bit"
+    if kind == "float":
+        Image.fromarray(_pixels(channels=1).astype(np.float32)).save(folder / "in.tif")
+        return folder / "in.tif", "floating-point"
+    if kind == "cmyk_jpeg":
+        rgb.convert("CMYK").save(folder / "in.jpg")
+        return folder / "in.jpg", "CMYK"
+    if kind == "cmyk_tiff":
+        rgb.convert("CMYK").save(folder / "in.tif")
+        return folder / "in.tif", "CMYK"
+    if kind == "truncated_png":
+        return _truncated(folder, ".png"), "in"
+    if kind == "truncated_jpeg":
+        return _truncated(folder, ".jpg"), "in"
+    if kind == "garbage":
+        (folder / "in.png").write_bytes(np.random.default_rng(1).bytes(4096))
+        return folder / "in.png", "not a readable image"
+    if kind == "empty_file":
+        (folder / "in.png").write_bytes(b"")
+        return folder / "in.png", "not a readable image"
+    if kind == "zero_size":
+        (folder / "in.png").write_bytes(_png(0, 10))
+        return folder / "in.png", "empty"
+    if kind == "oversize":
+        (folder / "in.png").write_bytes(_png(70000, 10, raw=b"\0\0"))
+        return folder / "in.png", "65535"
+    if kind == "missing":
+        return folder / "in.png", "no such file"
+    if kind == "directory":
+        (folder / "in.png").mkdir()
+        return folder / "in.png", "directory"
+    raise AssertionError(kind)
+
+
+BAD_INPUTS = ["rgba", "la", "palette_transparency", "grey16", "rgb16", "int32", "float",
+              "cmyk_jpeg", "cmyk_tiff", "truncated_png", "truncated_jpeg", "garbage",
+              "empty_file", "zero_size", "oversize", "missing", "directory"]
+
+
+@pytest.fixture
+def sample_copy(tmp_path):
+    path = tmp_path / "in.png"
+    shutil.copyfile(SAMPLE, path)
+    return path
+
+
+def _listing(folder):
+    return sorted(os.listdir(folder))
+
+
+# --------------------------------------------------------------------------------------
+# encode
+# --------------------------------------------------------------------------------------
+
+def test_encode_sample(capsys, tmp_path):
+    out = tmp_path / "out.jpg"
+    status, stdout, err = _run(capsys, "encode", SAMPLE, out)
+    assert status == 0, err
+    with Image.open(out) as image:
+        assert image.format == "JPEG" and image.size == (256, 256) and image.mode == "RGB"
+        image.load()
+    size = out.stat().st_size
+    assert f"{size} bytes" in stdout and "bpp" in stdout and "256x256" in stdout
+    assert f"{8 * size / 256 ** 2:.3f} bpp" in stdout
+    info = read_header(out.read_bytes())
+    assert info.sampling == [(2, 2), (1, 1), (1, 1)]  # default 4:2:0
+    assert _listing(tmp_path) == ["out.jpg"]  # no temporary files left
+
+
+@pytest.mark.parametrize("optimize", [False, True])
+@pytest.mark.parametrize("subsampling, luma", [("444", (1, 1)), ("422", (2, 1)),
+                                               ("420", (2, 2))])
+def test_encode_subsampling_and_optimize(capsys, tmp_path, subsampling, luma, optimize):
+    out = tmp_path / "out.jpg"
+    argv = ["encode", SAMPLE, out, "--subsampling", subsampling, "--quality", "60"]
+    status, stdout, err = _run(capsys, *(argv + ["--optimize"] * optimize))
+    assert status == 0, err
+    info = read_header(out.read_bytes())
+    assert info.sampling[0] == luma and info.frame_type == "baseline"
+    with Image.open(out) as image:
+        assert image.size == (256, 256)
+        image.load()
+
+
+@pytest.mark.parametrize("interval", [1, 4, 65535])
+def test_encode_restart_interval(capsys, tmp_path, interval):
+    out = tmp_path / "out.jpg"
+    status, _, err = _run(capsys, "encode", SAMPLE, out, "--restart-interval", interval)
+    assert status == 0, err
+    assert read_header(out.read_bytes()).restart_interval == interval
+    with Image.open(out) as image:
+        image.load()
+
+
+@pytest.mark.parametrize("interval", ["-1", "65536", "x"])
+def test_encode_bad_restart_interval(capsys, tmp_path, interval):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg",
+                          "--restart-interval", interval)
+    assert status == 2 and "restart" in err
+    assert _listing(tmp_path) == []
+
+
+def test_encode_grey(capsys, tmp_path):
+    source = tmp_path / "grey.png"
+    Image.fromarray(_pixels(channels=1)).save(source)
+    out = tmp_path / "grey.jpg"
+    status, stdout, err = _run(capsys, "encode", source, out)
+    assert status == 0, err
+    with Image.open(out) as image:
+        assert image.mode == "L" and image.size == (40, 24)
+    assert read_header(out.read_bytes()).num_components == 1
+
+
+def test_encode_palette_is_converted(capsys, tmp_path):
+    source = tmp_path / "palette.png"
+    Image.fromarray(_pixels()).convert("P").save(source)
+    out = tmp_path / "out.jpg"
+    status, _, err = _run(capsys, "encode", source, out)
+    assert status == 0, err
+    with Image.open(out) as image:
+        assert image.mode == "RGB" and image.size == (40, 24)
+
+
+def test_encode_method_pillow(capsys, tmp_path):
+    out = tmp_path / "out.jpg"
+    status, stdout, err = _run(capsys, "encode", SAMPLE, out, "--method", "pillow",
+                               "--optimize", "--subsampling", "444")
+    assert status == 0, err
+    assert "pillow" in stdout
+    with Image.open(out) as image:
+        assert image.size == (256, 256)
+    assert read_header(out.read_bytes()).sampling[0] == (1, 1)
+
+
+def test_encode_method_pillow_refuses_restart_interval(capsys, tmp_path):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--method",
+                          "pillow", "--restart-interval", "4")
+    _assert_one_line_error(status, err, "restart")
+    assert _listing(tmp_path) == []
+
+
+def test_encode_unknown_method(capsys, tmp_path):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--method", "nosuch")
+    _assert_one_line_error(status, err, "nosuch", "baseline", "pillow")
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("quality", ["0", "101", "abc", "-5", "7.5"])
+def test_encode_bad_quality_is_a_usage_error(capsys, tmp_path, quality):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--quality", quality)
+    assert status == 2
+    assert "quality" in err and "Traceback" not in err
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("quality", ["1", "100"])
+def test_encode_quality_limits(capsys, tmp_path, quality):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "-q", quality)
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+def test_encode_bad_input(capsys, tmp_path, kind):
+    source, word = _bad_input(tmp_path, kind)
+    before = _listing(tmp_path)
+    out = tmp_path / "out.jpg"
+    status, stdout, err = _run(capsys, "encode", source, out)
+    line = _assert_one_line_error(status, err, word)
+    assert str(source) in line
+    assert stdout == ""
+    assert not out.exists()
+    assert _listing(tmp_path) == before  # no output, no temporary file
+
+
+def test_encode_output_is_input(capsys, sample_copy):
+    original = sample_copy.read_bytes()
+    status, _, err = _run(capsys, "encode", sample_copy, sample_copy)
+    _assert_one_line_error(status, err, "input")
+    assert sample_copy.read_bytes() == original
+    assert _listing(sample_copy.parent) == ["in.png"]
+
+
+@pytest.mark.parametrize("spelling", ["./in.png", "./sub/../in.png", "sub/../in.png",
+                                      "link.png", "ABSOLUTE"])
+def test_encode_output_is_input_other_spelling(capsys, sample_copy, monkeypatch, spelling):
+    folder = sample_copy.parent
+    (folder / "sub").mkdir()
+    (folder / "link.png").symlink_to(sample_copy)
+    monkeypatch.chdir(folder)
+    original = sample_copy.read_bytes()
+    output = str(sample_copy) if spelling == "ABSOLUTE" else spelling
+    status, _, err = _run(capsys, "encode", "in.png", output)
+    _assert_one_line_error(status, err, "output path is the input")
+    assert sample_copy.read_bytes() == original
+    assert (folder / "link.png").is_symlink()
+    assert _listing(folder) == ["in.png", "link.png", "sub"]
+
+
+def test_encode_output_is_jpeg_input(capsys, tmp_path):
+    source = tmp_path / "in.jpg"
+    Image.fromarray(_pixels()).save(source)
+    original = source.read_bytes()
+    status, _, err = _run(capsys, "encode", source, source, "--quality", "10")
+    _assert_one_line_error(status, err, "input")
+    assert source.read_bytes() == original
+
+
+def test_encode_output_folder_missing(capsys, tmp_path):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "nowhere" / "out.jpg")
+    _assert_one_line_error(status, err, "does not exist")
+    assert _listing(tmp_path) == []
+
+
+def test_encode_output_is_a_folder(capsys, tmp_path):
+    (tmp_path / "out.jpg").mkdir()
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg")
+    line = _assert_one_line_error(status, err, "folder")
+    assert ".tmp" not in line
+    assert _listing(tmp_path) == ["out.jpg"] and (tmp_path / "out.jpg").is_dir()
+
+
+def test_encode_replaces_an_existing_output(capsys, tmp_path):
+    out = tmp_path / "out.jpg"
+    out.write_bytes(b"old")
+    status, _, err = _run(capsys, "encode", SAMPLE, out, "--method", "pillow")
+    assert status == 0, err
+    with Image.open(out) as image:
+        assert image.size == (256, 256)
+
+
+def test_encode_write_failure_keeps_old_output(capsys, tmp_path, monkeypatch):
+    out = tmp_path / "out.jpg"
+    out.write_bytes(b"old")
+
+    def failing_replace(src, dst, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    status, _, err = _run(capsys, "encode", SAMPLE, out, "--method", "pillow")
+    monkeypatch.undo()
+    line = _assert_one_line_error(status, err, "No space left")
+    assert str(out) in line
+    assert out.read_bytes() == b"old"
+    assert _listing(tmp_path) == ["out.jpg"]
+
+
+def test_console_script_error_is_one_line(tmp_path):
+    """The installed entry point: an error exits with status 2 and one stderr line."""
+    source, _ = _bad_input(tmp_path, "rgba")
+    out = tmp_path / "out.jpg"
+    script = os.path.join(os.path.dirname(sys.executable), "jpegzoo")
+    command = [script] if os.path.exists(script) else [sys.executable, "-m", "jpegzoo.cli"]
+    result = subprocess.run(command + ["encode", str(source), str(out)], capture_output=True,
+                            text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("jpegzoo: error: ") and "alpha" in lines[0]
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_cli_methods_does_not_import_tensorflow():
+    code = ("import sys, jpegzoo.cli; status = jpegzoo.cli.main(['methods']); "
+            "assert status == 0, status; "
+            "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "baseline" in result.stdout and "pillow" in result.stdout
+
+
+# --------------------------------------------------------------------------------------
+# info
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def written_jpeg(tmp_path_factory):
+    out = tmp_path_factory.mktemp("info") / "q75.jpg"
+    assert main(["encode", SAMPLE, str(out)]) == 0
+    return out
+
+
+def test_info_on_our_file(capsys, written_jpeg):
+    status, out, err = _run(capsys, "info", written_jpeg)
+    assert status == 0, err
+    first = out.splitlines()[0]
+    assert "256x256" in first and "baseline" in first and "4:2:0" in first
+    assert f"{written_jpeg.stat().st_size} bytes" in first
+    assert out.count("IJG quality 75") == 3  # Y, Cb, Cr
+    for name in ("Y ", "Cb", "Cr"):
+        line = next(l for l in out.splitlines() if l.strip().startswith(name))
+        assert " bits (" in line and "bpp)" in line  # bits per component
+    assert "Annex K" in out
+    assert "quantization table" not in out
+
+
+def test_info_tables(capsys, written_jpeg):
+    status, out, err = _run(capsys, "info", written_jpeg, "--tables")
+    assert status == 0, err
+    lines = out.splitlines()
+    heads = [i for i, l in enumerate(lines) if "quantization table of component" in l]
+    assert len(heads) == 2  # luma and (shared) chroma table
+    for head in heads:
+        grid = [[int(x) for x in l.split()] for l in lines[head + 1:head + 9]]
+        assert len(grid) == 8 and all(len(row) == 8 for row in grid)
+    assert lines[heads[0] + 1].split()[0] == "8"  # IJG quality 75 luma DC step
+
+
+def test_info_optimized_tables(capsys, tmp_path):
+    out = tmp_path / "opt.jpg"
+    assert main(["encode", SAMPLE, str(out), "--optimize", "--restart-interval", "2",
+                 "--subsampling", "444"]) == 0
+    capsys.readouterr()
+    status, stdout, err = _run(capsys, "info", out)
+    assert status == 0, err
+    assert "optimized" in stdout and "restart interval: 2" in stdout and "4:4:4" in stdout
+
+
+def test_info_grey(capsys, tmp_path):
+    path = tmp_path / "grey.jpg"
+    Image.fromarray(_pixels(channels=1)).save(path, quality=90)
+    status, out, err = _run(capsys, "info", path)
+    assert status == 0, err
+    assert "grey" in out and "IJG quality 90" in out
+
+
+def test_info_progressive(capsys, tmp_path):
+    path = tmp_path / "progressive.jpg"
+    Image.open(SAMPLE).save(path, progressive=True, quality=80)
+    status, out, err = _run(capsys, "info", path)
+    assert status == 0, err
+    assert "progressive" in out and "256x256" in out and "IJG quality 80" in out
+
+
+def test_info_truncated_jpeg(capsys, tmp_path):
+    path = _truncated(tmp_path, ".jpg")
+    status, out, err = _run(capsys, "info", path)
+    line = _assert_one_line_error(status, err, "truncated")
+    assert str(path) in line
+    assert out == ""  # no half report before the error
+
+
+def test_info_truncated_written_jpeg(capsys, tmp_path, written_jpeg):
+    path = tmp_path / "cut.jpg"
+    data = written_jpeg.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    status, out, err = _run(capsys, "info", path)
+    _assert_one_line_error(status, err, "truncated")
+    assert out == ""
+
+
+def test_info_png(capsys):
+    status, out, err = _run(capsys, "info", SAMPLE)
+    line = _assert_one_line_error(status, err, "not a JPEG")
+    assert SAMPLE in line
+    assert out == ""
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "empty_file", "garbage"])
+def test_info_unreadable(capsys, tmp_path, kind):
+    path, _ = _bad_input(tmp_path, kind)
+    status, out, err = _run(capsys, "info", path)
+    line = _assert_one_line_error(status, err)
+    assert str(path) in line
+
+
+# --------------------------------------------------------------------------------------
+# methods, usage
+# --------------------------------------------------------------------------------------
+
+def test_methods(capsys):
+    status, out, err = _run(capsys, "methods")
+    assert status == 0
+    names = [line.split()[0] for line in out.splitlines()]
+    assert "baseline" in names and "pillow" in names
+
+
+def test_usage_errors_return_2(capsys):
+    assert main([]) == 2
+    assert main(["nosuch"]) == 2
+    assert main(["encode"]) == 2
+    capsys.readouterr()
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert "jpegzoo" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------
+# demo
+# --------------------------------------------------------------------------------------
+
+def test_demo(capsys, tmp_path):
+    out = tmp_path / "demo"
+    status, stdout, err = _run(capsys, "demo", "--out", out, "--qualities", "50,90",
+                               "--methods", "baseline,pillow")
+    assert status == 0, err
+    assert (out / "rd_summary.md").stat().st_size > 0
+    with Image.open(out / "rd_curve.png") as plot:
+        assert plot.format == "PNG"
+        plot.load()
+    summary = (out / "rd_summary.md").read_text()
+    assert "baseline" in summary and "pillow" in summary
+    assert "rd_curve.png" in stdout
+
+
+@pytest.mark.parametrize("qualities", ["0", "50,101", "abc", ","])
+def test_demo_bad_qualities(capsys, tmp_path, qualities):
+    out = tmp_path / "demo"
+    status, _, err = _run(capsys, "demo", "--out", out, "--qualities", qualities)
+    _assert_one_line_error(status, err, "qualities")
+    assert not out.exists()
+
+
+def test_demo_unknown_method(capsys, tmp_path):
+    out = tmp_path / "demo"
+    status, _, err = _run(capsys, "demo", "--out", out, "--methods", "baseline,nosuch")
+    _assert_one_line_error(status, err, "nosuch", "known methods")
+    assert not out.exists()
+
+
+def test_demo_images_folder_with_a_bad_image(capsys, tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(_pixels()).convert("RGBA").save(images / "a.png")
+    status, _, err = _run(capsys, "demo", "--out", tmp_path / "demo", "--images", images,
+                          "--qualities", "50", "--methods", "pillow")
+    _assert_one_line_error(status, err, "alpha")
+
+
+def test_demo_images_folder_missing(capsys, tmp_path):
+    status, _, err = _run(capsys, "demo", "--out", tmp_path / "demo", "--images",
+                          tmp_path / "nowhere", "--qualities", "50", "--methods", "pillow")
+    _assert_one_line_error(status, err, "not a folder")
