@@ -112,19 +112,21 @@ def check_file(data, levels, restart_interval, tmp_path):
 @given(height=st.integers(1, 48), width=st.integers(1, 48), channels=st.sampled_from([1, 3]),
        subsampling=st.sampled_from(SUBSAMPLINGS), quality=st.integers(1, 100),
        optimize=st.booleans(), restart_interval=st.sampled_from([0, 0, 1, 2, 5]),
-       smooth=st.booleans(), seed=st.integers(0, 2**16))
+       smooth=st.booleans(), seed=st.integers(0, 2**16),
+       dct_method=st.sampled_from(["islow", "float"]))
 @example(height=1, width=1, channels=3, subsampling="420", quality=75, optimize=False,
-         restart_interval=0, smooth=False, seed=1)
+         restart_interval=0, smooth=False, seed=1, dct_method="float")
 @example(height=13, width=7, channels=3, subsampling="420", quality=90, optimize=True,
-         restart_interval=1, smooth=True, seed=2)
+         restart_interval=1, smooth=True, seed=2, dct_method="islow")
 @example(height=9, width=17, channels=3, subsampling="422", quality=50, optimize=True,
-         restart_interval=2, smooth=False, seed=3)
+         restart_interval=2, smooth=False, seed=3, dct_method="float")
 @example(height=13, width=7, channels=1, subsampling="444", quality=100, optimize=False,
-         restart_interval=0, smooth=False, seed=4)
+         restart_interval=0, smooth=False, seed=4, dct_method="islow")
 def test_random_images_round_trip(tmp_path, height, width, channels, subsampling, quality,
-                                  optimize, restart_interval, smooth, seed):
+                                  optimize, restart_interval, smooth, seed, dct_method):
     image = _image(seed, height, width, channels, smooth)
-    levels = image_to_levels(image, quality=quality, subsampling=subsampling)
+    levels = image_to_levels(image, quality=quality, subsampling=subsampling,
+                             dct_method=dct_method)
     data = write_jpeg(levels, optimize=optimize, restart_interval=restart_interval)
     check_file(data, levels, restart_interval, tmp_path)
 

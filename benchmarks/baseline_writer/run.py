@@ -1,9 +1,10 @@
 """Benchmark: jpegzoo's reference baseline-JPEG writer against Pillow (libjpeg-turbo).
 
 For every Kodak image, IJG quality, subsampling and Huffman mode, encode with
-``jpegzoo.export.encode`` and with Pillow using the same quantization tables, subsampling
-and ``optimize`` setting; compare file sizes and PSNR (both decoded by Pillow), and time
-both encoders. Then time the exact bit counter on all blocks of the set.
+``jpegzoo.export.encode`` -- with its default libjpeg-exact integer DCT ("islow") and with
+the float DCT the models train with -- and with Pillow using the same quantization tables,
+subsampling and ``optimize`` setting; compare file bytes and PSNR (all decoded by Pillow),
+and time the encoders. Then time the exact bit counter on all blocks of the set.
 
     .venv/bin/python benchmarks/baseline_writer/run.py [--kodak DIR] [--out DIR]
 
@@ -71,17 +72,20 @@ def compare_with_pillow(images, qualities):
     jobs = [(i, q, s, o) for i in range(len(images)) for q in qualities
             for s in SUBSAMPLINGS for o in (False, True)]
     rows = []
-    for index, quality, subsampling, optimize in tqdm(jobs, desc="kodak", unit="encode"):
+    for index, quality, subsampling, optimize in tqdm(jobs, desc="kodak", unit="image"):
         image = images[index]
         options = dict(quality=quality, subsampling=subsampling, optimize=optimize)
         ours, ours_s = _timed(encode, image, **options)
+        ours_float, float_s = _timed(encode, image, dct_method="float", **options)
         ref, ref_s = _timed(pillow_encode, image, **options)
         rows.append(dict(image=index + 1, quality=quality, subsampling=subsampling,
                          optimize=optimize, pixels=image.shape[0] * image.shape[1],
-                         ours_bytes=len(ours), pillow_bytes=len(ref),
+                         identical=ours == ref, ours_bytes=len(ours),
+                         float_bytes=len(ours_float), pillow_bytes=len(ref),
                          ours_psnr=psnr(image, decode_jpeg(ours)),
+                         float_psnr=psnr(image, decode_jpeg(ours_float)),
                          pillow_psnr=psnr(image, decode_jpeg(ref)),
-                         ours_seconds=ours_s, pillow_seconds=ref_s))
+                         ours_seconds=ours_s, float_seconds=float_s, pillow_seconds=ref_s))
     return rows
 
 
@@ -118,48 +122,66 @@ def time_bit_counter(images, qualities, repeats=5):
     return result
 
 
+def _differences(rows, variant):
+    ratio = np.array([r[f"{variant}_bytes"] / r["pillow_bytes"] for r in rows]) - 1
+    dpsnr = np.array([r[f"{variant}_psnr"] - r["pillow_psnr"] for r in rows])
+    return ratio, dpsnr
+
+
+def _worst(values):
+    return values[np.argmax(np.abs(values))]
+
+
+def _select(rows, **where):
+    return [r for r in rows if all(r[k] == v for k, v in where.items())]
+
+
+def _throughput(rows, variant):
+    return sum(r["pixels"] for r in rows) / sum(r[f"{variant}_seconds"] for r in rows) / 1e6
+
+
 def render(rows, counter, num_images):
-    lines = [f"Kodak ({num_images} images), {platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} CPUs; both files decoded by Pillow for PSNR (RGB).", "",
-             "| subsampling | optimize | quality | bytes ours/Pillow (mean) | worst image "
-             "| PSNR ours-Pillow dB (mean) | worst |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    qualities = sorted({r["quality"] for r in rows})
+    lines = [f"Kodak ({num_images} images), {platform.machine()}, {os.cpu_count()} CPUs; "
+             "all files decoded by Pillow for PSNR (RGB). `islow` = jpegzoo's default "
+             "(libjpeg-exact integer DCT), `float` = the float DCT the models train with.", "",
+             "| subsampling | optimize | quality | islow: identical files | float: bytes "
+             "vs Pillow, mean | worst image | float: PSNR diff dB, mean | worst |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for subsampling in SUBSAMPLINGS:
         for optimize in (False, True):
-            for quality in sorted({r["quality"] for r in rows}):
-                sel = [r for r in rows if r["subsampling"] == subsampling
-                       and r["optimize"] == optimize and r["quality"] == quality]
-                ratio = np.array([r["ours_bytes"] / r["pillow_bytes"] for r in sel]) - 1
-                dpsnr = np.array([r["ours_psnr"] - r["pillow_psnr"] for r in sel])
+            for quality in qualities:
+                sel = _select(rows, subsampling=subsampling, optimize=optimize,
+                              quality=quality)
+                ratio, dpsnr = _differences(sel, "float")
                 lines.append(f"| {subsampling} | {optimize} | {quality} | "
-                             f"{100 * ratio.mean():+.2f} % | "
-                             f"{100 * ratio[np.argmax(np.abs(ratio))]:+.2f} % | "
-                             f"{dpsnr.mean():+.4f} | {dpsnr[np.argmax(np.abs(dpsnr))]:+.4f} |")
-    ratio = np.array([r["ours_bytes"] / r["pillow_bytes"] for r in rows]) - 1
-    dpsnr = np.array([r["ours_psnr"] - r["pillow_psnr"] for r in rows])
-    pixels = sum(r["pixels"] for r in rows)
-    ours_s = sum(r["ours_seconds"] for r in rows)
-    pillow_s = sum(r["pillow_seconds"] for r in rows)
-    lines += ["", f"All {len(rows)} encodes: bytes ratio - 1 in "
-                  f"[{100 * ratio.min():+.2f} %, {100 * ratio.max():+.2f} %], "
-                  f"PSNR difference in [{dpsnr.min():+.4f}, {dpsnr.max():+.4f}] dB.", "",
-              "| encoder | throughput (megapixels/s, all settings) |", "|---|---:|",
-              f"| jpegzoo `encode` (pixels -> bytes) | {pixels / ours_s / 1e6:.2f} |",
-              f"| Pillow / libjpeg-turbo | {pixels / pillow_s / 1e6:.2f} |", "",
-              "Throughput of jpegzoo per setting (megapixels/s):", "",
+                             f"{sum(r['identical'] for r in sel)}/{len(sel)} | "
+                             f"{100 * ratio.mean():+.2f} % | {100 * _worst(ratio):+.2f} % | "
+                             f"{dpsnr.mean():+.4f} | {_worst(dpsnr):+.4f} |")
+    lines.append("")
+    for variant in ("ours", "float"):
+        ratio, dpsnr = _differences(rows, variant)
+        name = "islow (default)" if variant == "ours" else "float"
+        lines.append(f"- {name}, all {len(rows)} encodes: bytes vs Pillow in "
+                     f"[{100 * ratio.min():+.2f} %, {100 * ratio.max():+.2f} %], PSNR difference "
+                     f"in [{dpsnr.min():+.4f}, {dpsnr.max():+.4f}] dB"
+                     + (f", {sum(r['identical'] for r in rows)} byte-identical files"
+                        if variant == "ours" else ""))
+    lines += ["", "Encode throughput, pixels -> bytes (megapixels/s, all settings):", "",
+              "| encoder | MP/s |", "|---|---:|",
+              f"| jpegzoo `encode` (islow, default) | {_throughput(rows, 'ours'):.2f} |",
+              f"| jpegzoo `encode` (float DCT) | {_throughput(rows, 'float'):.2f} |",
+              f"| Pillow / libjpeg-turbo | {_throughput(rows, 'pillow'):.2f} |", "",
+              "jpegzoo `encode` (islow) throughput per setting (megapixels/s):", "",
               "| quality | " + " | ".join(f"{s} / opt={o}" for s in SUBSAMPLINGS
                                           for o in (False, True)) + " |",
               "|---:|" + "---:|" * 6]
-    for quality in sorted({r["quality"] for r in rows}):
-        cells = []
-        for subsampling in SUBSAMPLINGS:
-            for optimize in (False, True):
-                sel = [r for r in rows if r["quality"] == quality
-                       and r["subsampling"] == subsampling and r["optimize"] == optimize]
-                seconds = sum(r["ours_seconds"] for r in sel)
-                cells.append(f"{sum(r['pixels'] for r in sel) / seconds / 1e6:.2f}")
+    for quality in qualities:
+        cells = [_select(rows, quality=quality, subsampling=s, optimize=o)
+                 for s in SUBSAMPLINGS for o in (False, True)]
+        cells = [f"{_throughput(cell, 'ours'):.2f}" for cell in cells]
         lines.append(f"| {quality} | " + " | ".join(cells) + " |")
-    lines += ["", "| bit counter, 4:2:0 blocks of all images at quality | blocks | "
+    lines += ["", "| bit counter: 4:2:0 blocks of all images at quality | blocks | "
                   "blocks/s (best of 5) |", "|---:|---:|---:|"]
     for quality, (blocks, rate) in counter.items():
         lines.append(f"| {quality} | {blocks} | {rate / 1e6:.2f} M |")

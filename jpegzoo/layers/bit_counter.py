@@ -79,18 +79,18 @@ def block_symbols(zigzag_blocks, dc_predictors):
         zigzag_blocks: int [N, 64] quantized coefficients in zigzag order.
         dc_predictors: int [N] (or scalar) DC value each block's DC is coded against.
     """
-    zz = np.asarray(zigzag_blocks)
+    zz = np.ascontiguousarray(zigzag_blocks)
     if zz.ndim != 2 or zz.shape[1] != 64:
         raise ValueError(f"expected blocks of shape [N, 64], got {zz.shape}")
     dc_diff = zz[:, 0].astype(np.int64) - np.asarray(dc_predictors, dtype=np.int64)
-    ac = zz[:, 1:]
-    ac_block, col = np.nonzero(ac)
-    ac_value = ac[ac_block, col].astype(np.int64)
-    position = col.astype(np.int64) + 1
+    flat = np.flatnonzero(zz)
+    flat = flat[(flat & 63) != 0]  # non-zero AC coefficients, in stream order
+    ac_block = flat >> 6
+    position = flat & 63
+    ac_value = zz.ravel()[flat].astype(np.int64)
     previous = np.zeros_like(position)
     if position.size:
-        same_block = ac_block[1:] == ac_block[:-1]
-        previous[1:] = np.where(same_block, position[:-1], 0)
+        previous[1:] = np.where(ac_block[1:] == ac_block[:-1], position[:-1], 0)
     run = position - previous - 1
     ac_size = size_category(ac_value)
     if ac_size.size and ac_size.max() > 10:
@@ -98,9 +98,9 @@ def block_symbols(zigzag_blocks, dc_predictors):
     last = np.zeros(zz.shape[0], dtype=np.int64)
     last[ac_block] = position  # ascending order: the last write per block wins
     return BlockSymbols(
-        dc_diff=dc_diff, dc_size=size_category(dc_diff), ac_block=ac_block.astype(np.int64),
-        ac_position=position, ac_value=ac_value, ac_size=ac_size, ac_zrl=run // 16,
-        ac_symbol=((run % 16) << 4 | ac_size).astype(np.int32), eob=last < 63)
+        dc_diff=dc_diff, dc_size=size_category(dc_diff), ac_block=ac_block,
+        ac_position=position, ac_value=ac_value, ac_size=ac_size, ac_zrl=run >> 4,
+        ac_symbol=((run & 15) << 4 | ac_size).astype(np.int32), eob=last < 63)
 
 
 def _per_block_tables(tables, table_ids, n):
@@ -140,19 +140,34 @@ def symbol_bits(symbols, dc_tables, ac_tables, table_ids=None):
     n = symbols.num_blocks
     dc_tables, ids = _per_block_tables(dc_tables, table_ids, n)
     ac_tables, _ = _per_block_tables(ac_tables, table_ids, n)
-    dc_counts, ac_counts = symbol_frequencies(symbols, ids, len(dc_tables))
-    for k, (dc_table, ac_table) in enumerate(zip(dc_tables, ac_tables)):
-        dc_table.require(dc_counts[k], "DC")
-        ac_table.require(ac_counts[k], "AC")
-    dc_len = np.stack([t.lengths for t in dc_tables]).astype(np.int64)
-    ac_len = np.stack([t.lengths for t in ac_tables]).astype(np.int64)
+    dc_len = np.stack([t.lengths for t in dc_tables])
+    ac_len = np.stack([t.lengths for t in ac_tables])
     ac_ids = ids[symbols.ac_block]
-    bits = dc_len[ids, symbols.dc_size] + symbols.dc_size
-    ac_bits = (ac_len[ac_ids, symbols.ac_symbol] + symbols.ac_size
-               + symbols.ac_zrl * ac_len[ac_ids, ZRL])
-    bits += np.bincount(symbols.ac_block, weights=ac_bits, minlength=n).astype(np.int64)
-    bits += symbols.eob * ac_len[ids, EOB]
+    dc_code_bits = dc_len[ids, symbols.dc_size]
+    ac_code_bits = ac_len[ac_ids, symbols.ac_symbol]
+    eob_bits = ac_len[ids, EOB]
+    zrl_bits = ac_len[ac_ids, ZRL]
+    _require_codes(dc_code_bits, ac_code_bits, eob_bits[symbols.eob],
+                   zrl_bits[symbols.ac_zrl > 0], symbols)
+    bits = (dc_code_bits + symbols.dc_size + symbols.eob * eob_bits).astype(np.int64)
+    ac_bits = ac_code_bits + symbols.ac_size + symbols.ac_zrl * zrl_bits
+    if ac_bits.size:  # per-block sums over the (block-sorted) coefficients
+        starts = np.flatnonzero(np.r_[True, symbols.ac_block[1:] != symbols.ac_block[:-1]])
+        bits[symbols.ac_block[starts]] += np.add.reduceat(ac_bits, starts)
     return bits
+
+
+def _require_codes(dc_bits, ac_bits, eob_bits, zrl_bits, symbols):
+    """Raise if a symbol that occurs has no code (length 0) in the table it is coded with."""
+    for what, lengths, where in (("DC", dc_bits, symbols.dc_size),
+                                 ("AC", ac_bits, symbols.ac_symbol)):
+        missing = np.unique(where[lengths == 0])
+        if missing.size:
+            raise ValueError(f"{what} Huffman table has no code for symbol(s) "
+                             f"{', '.join(hex(int(s)) for s in missing[:8])}")
+    for name, lengths in (("EOB (0x0)", eob_bits), ("ZRL (0xf0)", zrl_bits)):
+        if (lengths == 0).any():
+            raise ValueError(f"AC Huffman table has no code for {name}")
 
 
 def block_bits(zigzag_blocks, dc_predictors, dc_table, ac_table, table_ids=None):
