@@ -28,7 +28,10 @@ ZRL = 0xF0
 
 def size_category(values):
     """JPEG magnitude category (number of bits of |v|; 0 for 0) of int values |v| <= 2047."""
-    magnitude = np.abs(np.asarray(values, dtype=np.int64))
+    values = np.asarray(values)
+    if values.dtype.kind != "i" or values.itemsize < 4:
+        values = values.astype(np.int64)
+    magnitude = np.abs(values)
     if magnitude.size and magnitude.max() > MAX_MAGNITUDE:
         raise ValueError(f"coefficient magnitude {int(magnitude.max())} exceeds baseline "
                          f"JPEG's range (DC differences up to {MAX_MAGNITUDE}, AC up to 1023)")
@@ -83,11 +86,12 @@ def block_symbols(zigzag_blocks, dc_predictors):
     if zz.ndim != 2 or zz.shape[1] != 64:
         raise ValueError(f"expected blocks of shape [N, 64], got {zz.shape}")
     dc_diff = zz[:, 0].astype(np.int64) - np.asarray(dc_predictors, dtype=np.int64)
-    flat = np.flatnonzero(zz)
+    index_type = np.int32 if zz.size < 2**31 else np.int64  # halves memory traffic
+    flat = np.flatnonzero(zz).astype(index_type)
     flat = flat[(flat & 63) != 0]  # non-zero AC coefficients, in stream order
     ac_block = flat >> 6
     position = flat & 63
-    ac_value = zz.ravel()[flat].astype(np.int64)
+    ac_value = zz.ravel()[flat]
     previous = np.zeros_like(position)
     if position.size:
         previous[1:] = np.where(ac_block[1:] == ac_block[:-1], position[:-1], 0)
@@ -95,12 +99,12 @@ def block_symbols(zigzag_blocks, dc_predictors):
     ac_size = size_category(ac_value)
     if ac_size.size and ac_size.max() > 10:
         raise ValueError("AC coefficient magnitude exceeds 1023 (not codable in baseline JPEG)")
-    last = np.zeros(zz.shape[0], dtype=np.int64)
+    last = np.zeros(zz.shape[0], dtype=index_type)
     last[ac_block] = position  # ascending order: the last write per block wins
     return BlockSymbols(
         dc_diff=dc_diff, dc_size=size_category(dc_diff), ac_block=ac_block,
         ac_position=position, ac_value=ac_value, ac_size=ac_size, ac_zrl=run >> 4,
-        ac_symbol=((run & 15) << 4 | ac_size).astype(np.int32), eob=last < 63)
+        ac_symbol=(run & 15) << 4 | ac_size, eob=last < 63)
 
 
 def _per_block_tables(tables, table_ids, n):
@@ -140,34 +144,46 @@ def symbol_bits(symbols, dc_tables, ac_tables, table_ids=None):
     n = symbols.num_blocks
     dc_tables, ids = _per_block_tables(dc_tables, table_ids, n)
     ac_tables, _ = _per_block_tables(ac_tables, table_ids, n)
+    # Code length plus extra bits per (table, symbol): the size is the DC symbol itself
+    # and the low nibble of an AC symbol.
     dc_len = np.stack([t.lengths for t in dc_tables])
     ac_len = np.stack([t.lengths for t in ac_tables])
-    ac_ids = ids[symbols.ac_block]
-    dc_code_bits = dc_len[ids, symbols.dc_size]
-    ac_code_bits = ac_len[ac_ids, symbols.ac_symbol]
-    eob_bits = ac_len[ids, EOB]
-    zrl_bits = ac_len[ac_ids, ZRL]
-    _require_codes(dc_code_bits, ac_code_bits, eob_bits[symbols.eob],
-                   zrl_bits[symbols.ac_zrl > 0], symbols)
-    bits = (dc_code_bits + symbols.dc_size + symbols.eob * eob_bits).astype(np.int64)
-    ac_bits = ac_code_bits + symbols.ac_size + symbols.ac_zrl * zrl_bits
+    symbol = np.arange(256, dtype=dc_len.dtype)
+    dc_index = ids * 256 + symbols.dc_size
+    ac_index = ids[symbols.ac_block] * 256 + symbols.ac_symbol if len(ac_tables) > 1 \
+        else symbols.ac_symbol
+    _require_codes(dc_len, np.bincount(dc_index, minlength=dc_len.size), "DC")
+    _require_codes(ac_len, np.bincount(ac_index, minlength=ac_len.size), "AC")
+    bits = (dc_len + symbol).ravel()[dc_index].astype(np.int64)
+    eob_len = ac_len[ids, EOB]
+    _require_special(eob_len[symbols.eob], "EOB (0x00)")
+    bits += symbols.eob * eob_len
+    ac_bits = (ac_len + (symbol & 15)).ravel()[ac_index]
+    zrl = np.flatnonzero(symbols.ac_zrl)  # rare: only runs of 16 zeros or more
+    if zrl.size:
+        zrl_len = ac_len[ids[symbols.ac_block[zrl]], ZRL]
+        _require_special(zrl_len, "ZRL (0xf0)")
+        ac_bits[zrl] += symbols.ac_zrl[zrl] * zrl_len
     if ac_bits.size:  # per-block sums over the (block-sorted) coefficients
-        starts = np.flatnonzero(np.r_[True, symbols.ac_block[1:] != symbols.ac_block[:-1]])
-        bits[symbols.ac_block[starts]] += np.add.reduceat(ac_bits, starts)
+        ends = np.flatnonzero(np.r_[symbols.ac_block[1:] != symbols.ac_block[:-1], True])
+        totals = np.cumsum(ac_bits, dtype=np.int64)[ends]
+        totals[1:] -= totals[:-1].copy()
+        bits[symbols.ac_block[ends]] += totals
     return bits
 
 
-def _require_codes(dc_bits, ac_bits, eob_bits, zrl_bits, symbols):
-    """Raise if a symbol that occurs has no code (length 0) in the table it is coded with."""
-    for what, lengths, where in (("DC", dc_bits, symbols.dc_size),
-                                 ("AC", ac_bits, symbols.ac_symbol)):
-        missing = np.unique(where[lengths == 0])
-        if missing.size:
-            raise ValueError(f"{what} Huffman table has no code for symbol(s) "
-                             f"{', '.join(hex(int(s)) for s in missing[:8])}")
-    for name, lengths in (("EOB (0x0)", eob_bits), ("ZRL (0xf0)", zrl_bits)):
-        if (lengths == 0).any():
-            raise ValueError(f"AC Huffman table has no code for {name}")
+def _require_codes(lengths, counts, what):
+    """Raise if a symbol that occurs (``counts`` > 0) has no code (length 0)."""
+    missing = np.flatnonzero((counts > 0) & (lengths.ravel() == 0)) % 256
+    if missing.size:
+        raise ValueError(f"{what} Huffman table has no code for symbol(s) "
+                         f"{', '.join(hex(int(s)) for s in missing[:8])}")
+
+
+def _require_special(lengths, name):
+    """Raise if EOB or ZRL is used but has no code (length 0) in its table."""
+    if (lengths == 0).any():
+        raise ValueError(f"AC Huffman table has no code for {name}")
 
 
 def block_bits(zigzag_blocks, dc_predictors, dc_table, ac_table, table_ids=None):
