@@ -14,13 +14,13 @@ EXIT_USAGE = 2
 
 
 def build_parser():
-    from jpegzoo.cli import demo, encode, info, methods
+    from jpegzoo.cli import demo, encode, export, info, methods, train
 
     parser = argparse.ArgumentParser(
         prog="jpegzoo", description="Machine-learned image compression around JPEG.")
     parser.add_argument("--version", action="version", version=f"jpegzoo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (encode, info, demo, methods):
+    for module in (encode, info, demo, methods, train, export):
         module.add_parser(commands)
     return parser
 

@@ -79,11 +79,12 @@ def encode_scan(image, optimize=False, restart_interval=0):
 
 
 def _scan_blocks(image, order):
-    """Zigzag-ordered blocks [N, 64] in coding order."""
-    zz = np.empty((order.component.size, 64), dtype=np.int64)
+    """Zigzag-ordered blocks [N, 64] in coding order (one gather per component)."""
+    zz = np.empty((order.component.size, 64), dtype=np.int32)
     for index in range(len(image.components)):
         mask = order.component == index
-        zz[mask] = coded_levels(image, index)[order.flat_index[mask]][:, ZIGZAG]
+        levels = coded_levels(image, index).astype(np.int32, copy=False).ravel()
+        zz[mask] = levels[order.flat_index[mask][:, None] * 64 + ZIGZAG[None, :]]
     return zz
 
 
@@ -128,10 +129,10 @@ def _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad):
     arithmetically so no sort is needed.
     """
     n = symbols.num_blocks
-    dc_code = np.stack([t.codes for t in dc_tables]).astype(np.uint64)
-    dc_len = np.stack([t.lengths for t in dc_tables]).astype(np.int64)
-    ac_code = np.stack([t.codes for t in ac_tables]).astype(np.uint64)
-    ac_len = np.stack([t.lengths for t in ac_tables]).astype(np.int64)
+    dc_code = np.stack([t.codes for t in dc_tables]).astype(np.uint32)
+    dc_len = np.stack([t.lengths for t in dc_tables]).astype(np.int32)
+    ac_code = np.stack([t.codes for t in ac_tables]).astype(np.uint32)
+    ac_len = np.stack([t.lengths for t in ac_tables]).astype(np.int32)
     ac_ids = table_ids[symbols.ac_block]
 
     per_ac = symbols.ac_zrl + 1
@@ -144,15 +145,15 @@ def _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad):
     ac_offset -= (np.cumsum(ac_chunks) - ac_chunks)[symbols.ac_block]
     ac_pos = start[symbols.ac_block] + 1 + ac_offset + symbols.ac_zrl
 
-    values = np.zeros(int(count.sum()), dtype=np.uint64)
-    lengths = np.zeros(values.size, dtype=np.int64)
+    values = np.zeros(int(count.sum()), dtype=np.uint32)  # codewords have <= 27 bits
+    lengths = np.zeros(values.size, dtype=np.int32)
 
     def put(pos, code, code_len, size=None, value=None):
         if size is None:
             values[pos], lengths[pos] = code, code_len
             return
-        bits = extra_bits(value, size).astype(np.uint64)
-        values[pos] = (code << size.astype(np.uint64)) | bits
+        bits = extra_bits(value, size).astype(np.uint32)
+        values[pos] = (code << size.astype(np.uint32)) | bits
         lengths[pos] = code_len + size
 
     put(start, dc_code[table_ids, symbols.dc_size], dc_len[table_ids, symbols.dc_size],
@@ -168,7 +169,7 @@ def _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad):
     put(start[eob] + 1 + ac_chunks[eob], ac_code[table_ids[eob], EOB],
         ac_len[table_ids[eob], EOB])
     ends = np.nonzero(last_in_interval)[0]
-    put(start[ends] + count[ends] - 1, (np.uint64(1) << pad.astype(np.uint64)) - np.uint64(1),
+    put(start[ends] + count[ends] - 1, (np.uint32(1) << pad.astype(np.uint32)) - np.uint32(1),
         pad)
     return values, lengths
 
@@ -180,10 +181,10 @@ def _pack_codewords(values, lengths):
     at the byte holding its first bit; codewords never overlap, so the windows' bytes can
     be summed into the output with ``bincount``.
     """
-    first_bit = np.cumsum(lengths) - lengths
+    first_bit = np.cumsum(lengths, dtype=np.int64) - lengths
     num_bytes = int(first_bit[-1] + lengths[-1]) // 8 if values.size else 0
     shift = (64 - (first_bit % 8) - lengths).astype(np.uint64)
-    window = values << shift
+    window = values.astype(np.uint64) << shift
     first_byte = first_bit // 8
     out = np.zeros(num_bytes + 8, dtype=np.float64)
     for k in range(5):  # a <= 27-bit codeword starting at bit offset <= 7 spans <= 5 bytes

@@ -40,8 +40,10 @@ def size_category(values):
 
 def extra_bits(values, sizes):
     """The ``size`` extra bits that follow a code: v for v > 0, v + 2^s - 1 for v < 0."""
-    values = np.asarray(values, dtype=np.int64)
-    return np.where(values < 0, values + (np.int64(1) << sizes) - 1, values)
+    values = np.asarray(values)
+    if values.dtype.kind != "i" or values.itemsize < 4:
+        values = values.astype(np.int64)
+    return np.where(values < 0, values + (1 << np.asarray(sizes, values.dtype)) - 1, values)
 
 
 @dataclass

@@ -1,0 +1,70 @@
+"""``jpegzoo export NAME DIR``: a zoo model as a TF Serving SavedModel, DIR/NAME/VERSION/."""
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "export", help="export a zoo model as a SavedModel for TF Serving",
+        description="Export the zoo model NAME to DIR/NAME/VERSION/ (a SavedModel whose "
+                    "'serving_default' signature takes the model's named inputs) and write "
+                    "DIR/models.config listing every model exported under DIR, for "
+                    "tensorflow_model_server --model_config_file. The version directory is "
+                    "written atomically and an existing one is kept unless --overwrite.")
+    parser.add_argument("name", metavar="NAME", help="zoo model name (see the zoo's list)")
+    parser.add_argument("directory", metavar="DIR", help="model base directory (created)")
+    parser.add_argument("--version", type=_version, default=1, metavar="N",
+                        help="model version, a positive integer (default 1)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace DIR/NAME/N if it exists")
+    parser.add_argument("--serving-root", default="/models", metavar="PATH",
+                        help="where DIR is mounted in the server, for the base paths in "
+                             "models.config (default /models)")
+    parser.set_defaults(run=run)
+
+
+def _version(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"version must be an integer, got {text!r}") from None
+    if not 1 <= value <= 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"version must be a positive integer, got {value}")
+    return value
+
+
+def run(args):
+    import os
+
+    from jpegzoo.export import saved_model
+
+    # refuse a bad name or an existing version before loading TensorFlow's model
+    target = saved_model.version_dir(args.directory, args.name, args.version)
+    if os.path.lexists(target) and not args.overwrite:
+        raise FileExistsError(f"{target}: version {args.version} exists already "
+                              f"(pass --overwrite to replace it)")
+    if os.path.exists(args.directory) and not os.path.isdir(args.directory):
+        raise NotADirectoryError(f"{args.directory}: not a directory")
+    model = _load(args.name)
+    path = saved_model.export_saved_model(model, args.directory, version=args.version,
+                                          name=args.name, overwrite=args.overwrite)
+    config = saved_model.write_models_config(args.directory, serving_root=args.serving_root)
+    print(f"{path}: {args.name} version {args.version}")
+    for line in saved_model.signature_summary(path):
+        print(f"  {line}")
+    names = saved_model.model_names(args.directory)
+    print(f"{config}: {len(names)} model(s): {', '.join(names)}")
+
+
+def _load(name):
+    from jpegzoo import zoo
+
+    load = getattr(zoo, "load", None)
+    if load is None:
+        raise ValueError("this jpegzoo has no model zoo yet (jpegzoo.zoo.load is missing)")
+    try:
+        return load(name)
+    except KeyError:
+        listing = getattr(zoo, "list", None)
+        known = ", ".join(listing()) if listing else "?"
+        raise ValueError(f"unknown model {name!r} (known: {known})") from None

@@ -1,0 +1,144 @@
+"""Resumable training of zoo models (``jpegzoo train NAME``).
+
+A :class:`Recipe` says how a zoo model is trained: its data pipelines, loss and
+optimizer. :func:`train` runs it under a ``tf.distribute`` strategy with Keras'
+``BackupAndRestore`` (an interrupted run resumes from its last finished epoch), keeps the
+best weights by validation loss, and logs every epoch to ``history.csv``.
+
+This module sits above :mod:`jpegzoo.zoo` and :mod:`jpegzoo.datasets`; only the CLI and
+scripts import it.
+"""
+
+import glob
+import os
+from dataclasses import dataclass
+
+STRATEGIES = ("default", "mirrored", "multi_worker")
+
+
+@dataclass
+class Recipe:
+    """How to train one zoo model.
+
+    Attributes:
+        prepare: ``prepare(images_dir, work_dir, seed) -> None`` writes the training data
+            into ``work_dir`` (skipped if already there).
+        datasets: ``datasets(work_dir, batch_size, seed) -> (train, validation)``
+            tf.data pipelines yielding (inputs, targets).
+        loss: Keras loss per output name.
+        learning_rate: peak learning rate of the cosine schedule.
+        validation_steps: validation batches per epoch (the same ones every epoch).
+    """
+
+    prepare: object
+    datasets: object
+    loss: dict
+    learning_rate: float = 1e-3
+    validation_steps: int = 16
+
+
+def make_strategy(name):
+    """A tf.distribute strategy: 'default' (one device), 'mirrored' (all local GPUs) or
+    'multi_worker' (MultiWorkerMirroredStrategy configured by TF_CONFIG)."""
+    import tensorflow as tf
+
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}; use one of {', '.join(STRATEGIES)}")
+
+
+def recipe(name):
+    """The training recipe of zoo model ``name``."""
+    if name == "mutation_bitcount":
+        return _bitcount_recipe()
+    raise ValueError(f"no training recipe for {name!r}")
+
+
+def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size=512,
+          strategy="default", seed=0, verbose=2, **config):
+    """Train zoo model ``name``; returns the path of the best weights.
+
+    Re-running with the same ``work_dir`` resumes where the last run stopped. ``config``
+    overrides the model's default configuration.
+    """
+    import keras
+
+    from jpegzoo import zoo
+
+    steps = recipe(name)
+    os.makedirs(work_dir, exist_ok=True)
+    steps.prepare(images_dir, work_dir, seed)
+    train_data, validation_data = steps.datasets(work_dir, batch_size, seed)
+    with make_strategy(strategy).scope():
+        model = zoo.build(name, **config)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            steps.learning_rate * 0.1, epochs * steps_per_epoch, alpha=0.02,
+            warmup_target=steps.learning_rate, warmup_steps=min(1000, steps_per_epoch))
+        model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-5),
+                      loss=steps.loss)
+    best = os.path.join(work_dir, f"{name}.weights.h5")
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup")),
+        keras.callbacks.ModelCheckpoint(best, save_best_only=True, save_weights_only=True),
+        keras.callbacks.CSVLogger(os.path.join(work_dir, "history.csv"), append=True),
+    ]
+    model.fit(train_data, validation_data=validation_data, epochs=epochs,
+              steps_per_epoch=steps_per_epoch, validation_steps=steps.validation_steps,
+              callbacks=callbacks, verbose=verbose)
+    return best
+
+
+# --- mutation_bitcount ------------------------------------------------------------------
+
+#: Held out from training for validation: names whose hash lands here (stable).
+_VALIDATION_EVERY = 10
+
+
+def _split_images(images_dir):
+    import zlib
+
+    from jpegzoo.imageio import read_image
+
+    paths = sorted(p for p in glob.glob(os.path.join(images_dir, "*"))
+                   if p.lower().endswith((".png", ".jpg", ".jpeg", ".bmp", ".ppm")))
+    if not paths:
+        raise ValueError(f"no training images in {images_dir}")
+    splits = {"train": {}, "validation": {}}
+    for path in paths:
+        name = os.path.basename(path)
+        held_out = zlib.crc32(name.encode()) % _VALIDATION_EVERY == 0
+        splits["validation" if held_out else "train"][name] = read_image(path)
+    return splits
+
+
+def _prepare_blocks(images_dir, work_dir, seed):
+    from jpegzoo.datasets.jpeg_blocks import write_block_dataset
+
+    for split, images in _split_images(images_dir).items():
+        folder = os.path.join(work_dir, "blocks", split)
+        if glob.glob(os.path.join(folder, "*.tfrecord.gz")):
+            continue
+        rgb = {k: v for k, v in images.items() if v.ndim == 3}
+        count = write_block_dataset(rgb, folder, num_shards=16 if split == "train" else 2,
+                                    seed=seed + (split == "validation"))
+        print(f"{split}: {count} blocks from {len(rgb)} images -> {folder}")
+
+
+def _block_datasets(work_dir, batch_size, seed):
+    from jpegzoo.datasets.jpeg_blocks import read_block_dataset
+
+    blocks = os.path.join(work_dir, "blocks")
+    train = read_block_dataset(os.path.join(blocks, "train", "*.tfrecord.gz"), batch_size,
+                               seed=seed)
+    validation = read_block_dataset(os.path.join(blocks, "validation", "*.tfrecord.gz"),
+                                    4096, shuffle_buffer=0, repeat=True)
+    return train, validation
+
+
+def _bitcount_recipe():
+    return Recipe(prepare=_prepare_blocks, datasets=_block_datasets, loss={"bits": "mae"},
+                  learning_rate=2e-3)

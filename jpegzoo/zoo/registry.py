@@ -1,0 +1,63 @@
+"""The zoo's registry: which models exist, how to build them, their weights and cards.
+
+Entries name their builder as ``"module:function"`` and are imported only when used.
+Weights ship inside the package (``jpegzoo/zoo/weights/<name>.weights.h5``) and are
+loaded with Keras' ``load_weights`` (HDF5 arrays only: no pickled code is ever run);
+cards are markdown files in ``jpegzoo/zoo/cards/``.
+"""
+
+import importlib
+from dataclasses import dataclass
+from importlib.resources import files
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One model of the zoo.
+
+    Attributes:
+        name: the name users load it by.
+        builder: ``"module:function"`` returning an untrained Keras model; keyword
+            arguments are the model's configuration.
+        summary: one line for listings.
+    """
+
+    name: str
+    builder: str
+    summary: str
+
+    @property
+    def weights_file(self):
+        return files("jpegzoo.zoo") / "weights" / f"{self.name}.weights.h5"
+
+    @property
+    def card_file(self):
+        return files("jpegzoo.zoo") / "cards" / f"{self.name}.md"
+
+    def build(self, **config):
+        module, function = self.builder.split(":")
+        return getattr(importlib.import_module(module), function)(**config)
+
+
+_ENTRIES = {}
+
+
+def register(name, builder, summary):
+    """Add a model to the zoo (a later registration of the same name replaces it)."""
+    _ENTRIES[name] = ZooEntry(name, builder, summary)
+
+
+def entry(name):
+    """The :class:`ZooEntry` called ``name``; ValueError listing the known names otherwise."""
+    if name not in _ENTRIES:
+        known = ", ".join(sorted(_ENTRIES)) or "(none)"
+        raise ValueError(f"unknown model {name!r}; known models: {known}")
+    return _ENTRIES[name]
+
+
+def names():
+    return sorted(_ENTRIES)
+
+
+register("mutation_bitcount", "jpegzoo.zoo.mutation_bitcount:build_mutation_bitcount",
+         "bits of a quantized 8x8 JPEG block from its coefficients (Hamidi-Rad, Mutated JPEG)")
