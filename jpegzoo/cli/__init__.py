@@ -1,4 +1,5 @@
-"""The ``jpegzoo`` command line: ``encode``, ``info``, ``demo`` and ``methods``.
+"""The ``jpegzoo`` command line: ``encode``, ``info``, ``demo``, ``methods``, ``train``
+and ``export``.
 
 Errors in the user's input end with one line on stderr (``jpegzoo: error: ...``) and exit
 status 2; nothing else in jpegzoo imports this package. TensorFlow is imported only by the

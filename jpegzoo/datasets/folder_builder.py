@@ -87,7 +87,8 @@ class ImageFolderBuilder(tfds.core.GeneratorBasedBuilder):
         folder = self.builder_config.folder
         files = folder_split.list_images(folder)
         if not files:
-            raise DatasetError(f"{folder}: no image files ({', '.join(folder_split.IMAGE_EXTENSIONS)})")
+            extensions = ", ".join(folder_split.IMAGE_EXTENSIONS)
+            raise DatasetError(f"{folder}: no image files ({extensions})")
         self.info.metadata["fingerprint"] = folder_split.fingerprint(folder, files)
         parts = folder_split.partition(files, self.builder_config.validation_fraction)
         return {split: self._generate_examples(paths) for split, paths in parts.items() if paths}

@@ -92,9 +92,9 @@ def checked_split(builder, split):
         if name not in available:
             sizes = ", ".join(f"{key}: {available[key].num_examples} images"
                               for key in sorted(available.keys())) or "none"
-            folder = builder.builder_config.folder
-            raise DatasetError(f"{folder}: split {name!r} is empty or unknown (splits: {sizes}; "
-                               f"validation_fraction={builder.builder_config.validation_fraction})")
+            config = builder.builder_config
+            raise DatasetError(f"{config.folder}: split {name!r} is empty or unknown (splits: "
+                               f"{sizes}; validation_fraction={config.validation_fraction})")
     return split
 
 
