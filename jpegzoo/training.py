@@ -21,8 +21,8 @@ class Recipe:
     """How to train one zoo model.
 
     Attributes:
-        prepare: ``prepare(images_dir, work_dir, seed) -> None`` writes the training data
-            into ``work_dir`` (skipped if already there).
+        prepare: ``prepare(images_dir, work_dir, seed, **options) -> None`` writes the
+            training data into ``work_dir`` (skipped if already there).
         datasets: ``datasets(work_dir, batch_size, seed) -> (train, validation)``
             tf.data pipelines yielding (inputs, targets).
         loss: Keras loss per output name.
@@ -59,11 +59,13 @@ def recipe(name):
 
 
 def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size=512,
-          strategy="default", seed=0, verbose=2, **config):
+          strategy="default", seed=0, verbose=2, data_options=None, callbacks=(), **config):
     """Train zoo model ``name``; returns the path of the best weights.
 
     Re-running with the same ``work_dir`` resumes where the last run stopped. ``config``
-    overrides the model's default configuration.
+    overrides the model's default configuration; ``data_options`` go to the recipe's
+    ``prepare`` (e.g. ``qualities``, ``blocks_per_image`` for block datasets);
+    ``callbacks`` are extra Keras callbacks.
     """
     import keras
 
@@ -71,7 +73,7 @@ def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size
 
     steps = recipe(name)
     os.makedirs(work_dir, exist_ok=True)
-    steps.prepare(images_dir, work_dir, seed)
+    steps.prepare(images_dir, work_dir, seed, **(data_options or {}))
     train_data, validation_data = steps.datasets(work_dir, batch_size, seed)
     with make_strategy(strategy).scope():
         model = zoo.build(name, **config)
@@ -82,6 +84,7 @@ def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size
                       loss=steps.loss)
     best = os.path.join(work_dir, f"{name}.weights.h5")
     callbacks = [
+        *callbacks,
         keras.callbacks.BackupAndRestore(os.path.join(work_dir, "backup")),
         keras.callbacks.ModelCheckpoint(best, save_best_only=True, save_weights_only=True),
         keras.callbacks.CSVLogger(os.path.join(work_dir, "history.csv"), append=True),
@@ -115,7 +118,7 @@ def _split_images(images_dir):
     return splits
 
 
-def _prepare_blocks(images_dir, work_dir, seed):
+def _prepare_blocks(images_dir, work_dir, seed, **options):
     from jpegzoo.datasets.jpeg_blocks import write_block_dataset
 
     for split, images in _split_images(images_dir).items():
@@ -124,7 +127,7 @@ def _prepare_blocks(images_dir, work_dir, seed):
             continue
         rgb = {k: v for k, v in images.items() if v.ndim == 3}
         count = write_block_dataset(rgb, folder, num_shards=16 if split == "train" else 2,
-                                    seed=seed + (split == "validation"))
+                                    seed=seed + (split == "validation"), **options)
         print(f"{split}: {count} blocks from {len(rgb)} images -> {folder}")
 
 

@@ -1,0 +1,62 @@
+"""Resumable training under a tf.distribute strategy, on a tiny block dataset."""
+
+import csv
+import shutil
+from importlib.resources import files
+
+import keras
+import pytest
+
+from jpegzoo import training
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    samples = files("jpegzoo") / "data" / "samples"
+    for name in ("kodim05_crop256.png", "kodim14_crop256.png", "kodim19_crop256.png"):
+        shutil.copy(str(samples / name), folder / name)
+    return folder
+
+
+class Interrupted(Exception):
+    pass
+
+
+class InterruptAtEpoch(keras.callbacks.Callback):
+    """Stops training the way a killed job would, at the start of an epoch."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise Interrupted
+
+
+def _epochs(work):
+    with open(work / "history.csv") as handle:
+        return [int(row["epoch"]) for row in csv.DictReader(handle)]
+
+
+@pytest.mark.parametrize("strategy", ["default", "mirrored"])
+def test_training_resumes(tmp_path, images, strategy, monkeypatch):
+    monkeypatch.setattr(training, "_VALIDATION_EVERY", 2)  # some images in each split
+    work = tmp_path / "work"
+    options = dict(epochs=2, steps_per_epoch=2, batch_size=32, strategy=strategy, verbose=0,
+                   data_options=dict(qualities=(50,), blocks_per_image=64),
+                   width=8, dilations=(1, 2))
+    with pytest.raises(Interrupted):
+        training.train("mutation_bitcount", str(images), str(work),
+                       callbacks=[InterruptAtEpoch(1)], **options)
+    assert _epochs(work) == [0]
+    best = training.train("mutation_bitcount", str(images), str(work), **options)
+    assert _epochs(work) == [0, 1]  # resumed after epoch 0 instead of starting over
+    assert (work / "mutation_bitcount.weights.h5").exists() and best.endswith(".weights.h5")
+
+
+def test_unknown_strategy():
+    with pytest.raises(ValueError, match="mirrored"):
+        training.make_strategy("tpu-pod")
