@@ -97,31 +97,31 @@ def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size
 
 # --- mutation_bitcount ------------------------------------------------------------------
 
-#: Held out from training for validation: names whose hash lands here (stable).
-_VALIDATION_EVERY = 10
+#: Fraction of the training images held out for validation (by a hash of their names,
+#: the same split as :func:`jpegzoo.datasets.image_folder`).
+VALIDATION_FRACTION = 0.1
 
 
 def _split_images(images_dir):
-    import zlib
-
+    from jpegzoo.datasets.folder_split import list_images, partition
     from jpegzoo.imageio import read_image
 
-    paths = sorted(p for p in glob.glob(os.path.join(images_dir, "*"))
-                   if p.lower().endswith((".png", ".jpg", ".jpeg", ".bmp", ".ppm")))
-    if not paths:
+    names = list_images(images_dir)
+    if not names:
         raise ValueError(f"no training images in {images_dir}")
-    splits = {"train": {}, "validation": {}}
-    for path in paths:
-        name = os.path.basename(path)
-        held_out = zlib.crc32(name.encode()) % _VALIDATION_EVERY == 0
-        splits["validation" if held_out else "train"][name] = read_image(path)
-    return splits
+    return {split: {name: read_image(os.path.join(images_dir, name)) for name in members}
+            for split, members in partition(names, VALIDATION_FRACTION).items()}
 
 
 def _prepare_blocks(images_dir, work_dir, seed, **options):
     from jpegzoo.datasets.jpeg_blocks import write_block_dataset
 
-    for split, images in _split_images(images_dir).items():
+    splits = _split_images(images_dir)
+    for split, images in splits.items():
+        if not images:
+            raise ValueError(f"{images_dir}: no images fall in the {split} split "
+                             f"(validation fraction {VALIDATION_FRACTION}); add images")
+    for split, images in splits.items():
         folder = os.path.join(work_dir, "blocks", split)
         if glob.glob(os.path.join(folder, "*.tfrecord.gz")):
             continue

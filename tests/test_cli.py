@@ -7,15 +7,14 @@ script, and one checks in a fresh interpreter that listing methods imports no Te
 import io
 import os
 import shutil
-import struct
 import subprocess
 import sys
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from crafted_files import png
 from jpegzoo.cli import main
 from jpegzoo.export.jpeg_reader import read_header
 
@@ -40,17 +39,6 @@ def _assert_one_line_error(status, err, *words):
     for word in words:
         assert word.lower() in lines[0].lower(), err
     return lines[0]
-
-
-def _png_chunk(kind, payload):
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
-
-
-def _png(width, height, bit_depth=8, colour_type=2, raw=b"\0"):
-    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
-            + _png_chunk(b"IDAT", zlib.compress(raw)) + _png_chunk(b"IEND", b""))
 
 
 def _pixels(height=24, width=40, channels=3):
@@ -83,7 +71,7 @@ def _bad_input(folder, kind):
         Image.fromarray(_pixels(channels=1).astype(np.uint16) * 257).save(folder / "in.png")
         return folder / "in.png", "16-bit"
     if kind == "rgb16":
-        (folder / "in.png").write_bytes(_png(4, 3, 16, 2, (b"\0" + bytes(24)) * 3))
+        (folder / "in.png").write_bytes(png(4, 3, 16, 2, (b"\0" + bytes(24)) * 3))
         return folder / "in.png", "16-bit"
     if kind == "int32":
         Image.fromarray(_pixels(channels=1).astype(np.int32)).save(folder / "in.tif")
@@ -108,10 +96,10 @@ def _bad_input(folder, kind):
         (folder / "in.png").write_bytes(b"")
         return folder / "in.png", "not a readable image"
     if kind == "zero_size":
-        (folder / "in.png").write_bytes(_png(0, 10))
+        (folder / "in.png").write_bytes(png(0, 10))
         return folder / "in.png", "empty"
     if kind == "oversize":
-        (folder / "in.png").write_bytes(_png(70000, 10, raw=b"\0\0"))
+        (folder / "in.png").write_bytes(png(70000, 10, raw=b"\0\0"))
         return folder / "in.png", "65535"
     if kind == "missing":
         return folder / "in.png", "no such file"

@@ -7,13 +7,12 @@ the tests are fast and need no data files.
 import io
 import os
 import stat
-import struct
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
+from crafted_files import png
 from jpegzoo.imageio import (MAX_DIMENSION, ImageInputError, check_output, read_image,
                              same_file, write_atomic)
 
@@ -27,18 +26,6 @@ def _pixels(height=20, width=30, channels=3, seed=0):
 def _save(path, image, **options):
     image.save(path, **options)
     return str(path)
-
-
-def _png_chunk(kind, payload):
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
-
-
-def _png(width, height, bit_depth=8, colour_type=2, raw=b"\0"):
-    """A PNG with a valid IHDR (correct CRC) and an IDAT holding ``raw`` (zlib)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
-            + _png_chunk(b"IDAT", zlib.compress(raw)) + _png_chunk(b"IEND", b""))
 
 
 def _assert_refused(path, *words):
@@ -164,7 +151,7 @@ def test_16bit_rgb_png_is_refused_not_silently_cut(tmp_path):
     # 16-bit grey instead.
     row = b"\0" + bytes(range(24))
     path = tmp_path / "rgb16.png"
-    path.write_bytes(_png(4, 3, bit_depth=16, colour_type=2, raw=row * 3))
+    path.write_bytes(png(4, 3, bit_depth=16, colour_type=2, raw=row * 3))
     with Image.open(path) as check:
         assert check.mode == "RGB"
     _assert_refused(path, "16-bit")
@@ -228,7 +215,7 @@ def test_garbage_bytes_are_refused(tmp_path):
 
 
 def test_corrupt_png_crc_is_refused(tmp_path):
-    data = bytearray(_png(4, 3, raw=(b"\0" + bytes(12)) * 3))
+    data = bytearray(png(4, 3, raw=(b"\0" + bytes(12)) * 3))
     data[29] ^= 0xFF  # IHDR CRC
     path = tmp_path / "badcrc.png"
     path.write_bytes(bytes(data))
@@ -257,7 +244,7 @@ def test_directory_is_refused(tmp_path):
 
 def test_oversize_png_is_refused_from_the_header(tmp_path, monkeypatch):
     path = tmp_path / "wide.png"
-    path.write_bytes(_png(70000, 10, raw=b"\0\0\0"))  # IDAT far too short to decode
+    path.write_bytes(png(70000, 10, raw=b"\0\0\0"))  # IDAT far too short to decode
 
     def no_decoding(self):
         raise AssertionError("pixels decoded before the size check")
@@ -270,7 +257,7 @@ def test_oversize_png_is_refused_from_the_header(tmp_path, monkeypatch):
 def test_largest_side_65535_passes_the_size_check(tmp_path, monkeypatch):
     # 65535 x 1 is allowed by the size check (the truncated IDAT then fails decoding)
     path = tmp_path / "edge.png"
-    path.write_bytes(_png(65535, 1, raw=b"\0"))
+    path.write_bytes(png(65535, 1, raw=b"\0"))
     message = _assert_refused(path)
     assert "65535 pixels a side" not in message
 
@@ -278,7 +265,7 @@ def test_largest_side_65535_passes_the_size_check(tmp_path, monkeypatch):
 @pytest.mark.parametrize("width, height", [(0, 10), (10, 0)])
 def test_zero_size_png_is_refused_as_empty(tmp_path, width, height):
     path = tmp_path / "empty_image.png"
-    path.write_bytes(_png(width, height))
+    path.write_bytes(png(width, height))
     _assert_refused(path, "empty", f"{width}x{height}")
 
 

@@ -15,7 +15,7 @@ def images(tmp_path):
     folder = tmp_path / "images"
     folder.mkdir()
     samples = files("jpegzoo") / "data" / "samples"
-    for name in ("kodim05_crop256.png", "kodim14_crop256.png", "kodim19_crop256.png"):
+    for name in ("kodim05_crop256.png", "kodim19_crop256.png", "kodim23_crop256.png"):
         shutil.copy(str(samples / name), folder / name)
     return folder
 
@@ -43,7 +43,7 @@ def _epochs(work):
 
 @pytest.mark.parametrize("strategy", ["default", "mirrored"])
 def test_training_resumes(tmp_path, images, strategy, monkeypatch):
-    monkeypatch.setattr(training, "_VALIDATION_EVERY", 2)  # some images in each split
+    monkeypatch.setattr(training, "VALIDATION_FRACTION", 0.5)  # images in both splits
     work = tmp_path / "work"
     options = dict(epochs=2, steps_per_epoch=2, batch_size=32, strategy=strategy, verbose=0,
                    data_options=dict(qualities=(50,), blocks_per_image=64),

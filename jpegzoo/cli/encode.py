@@ -1,6 +1,7 @@
 """``jpegzoo encode IN OUT``: compress one image with a registered method."""
 
 from jpegzoo import methods
+from jpegzoo.cli.arguments import bounded_int
 from jpegzoo.imageio import check_output, read_image, write_atomic
 from jpegzoo.metrics import bpp
 
@@ -13,43 +14,18 @@ def add_parser(commands):
                     "refused. OUT is written atomically and never over IN.")
     parser.add_argument("input", metavar="IN")
     parser.add_argument("output", metavar="OUT")
-    parser.add_argument("--quality", "-q", type=_quality, default=75,
+    parser.add_argument("--quality", "-q", type=bounded_int("quality", 1, 100), default=75,
                         help="IJG quality 1..100 (default 75)")
     parser.add_argument("--subsampling", choices=("444", "422", "420"), default="420",
                         help="chroma subsampling (default 420; ignored for grey)")
     parser.add_argument("--optimize", action="store_true",
                         help="optimal Huffman tables for this image")
-    parser.add_argument("--restart-interval", type=_restart_interval, default=0, metavar="MCUS",
+    parser.add_argument("--restart-interval", default=0, metavar="MCUS",
+                        type=bounded_int("restart interval", 0, 65535, "MCUs"),
                         help="restart marker every MCUS MCUs (default 0: none)")
     parser.add_argument("--method", default="baseline", metavar="NAME",
                         help=f"encoding method: {', '.join(methods.names())} (default baseline)")
     parser.set_defaults(run=run)
-
-
-def _quality(text):
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"quality must be an integer, got {text!r}") from None
-    if not 1 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"quality must be in 1..100, got {value}")
-    return value
-
-
-def _restart_interval(text):
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"restart interval must be an integer, "
-                                         f"got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"restart interval must be in 0..65535 MCUs, "
-                                         f"got {value}")
-    return value
 
 
 def run(args):

@@ -1,5 +1,7 @@
 """``jpegzoo export NAME DIR``: a zoo model as a TF Serving SavedModel, DIR/NAME/VERSION/."""
 
+from jpegzoo.cli.arguments import bounded_int
+
 
 def add_parser(commands):
     parser = commands.add_parser(
@@ -11,7 +13,8 @@ def add_parser(commands):
                     "written atomically and an existing one is kept unless --overwrite.")
     parser.add_argument("name", metavar="NAME", help="zoo model name (see the zoo's list)")
     parser.add_argument("directory", metavar="DIR", help="model base directory (created)")
-    parser.add_argument("--version", type=_version, default=1, metavar="N",
+    parser.add_argument("--version", default=1, metavar="N",
+                        type=bounded_int("version", 1, 2**63 - 1, allowed="a positive integer"),
                         help="model version, a positive integer (default 1)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace DIR/NAME/N if it exists")
@@ -19,18 +22,6 @@ def add_parser(commands):
                         help="where DIR is mounted in the server, for the base paths in "
                              "models.config (default /models)")
     parser.set_defaults(run=run)
-
-
-def _version(text):
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"version must be an integer, got {text!r}") from None
-    if not 1 <= value <= 2**63 - 1:
-        raise argparse.ArgumentTypeError(f"version must be a positive integer, got {value}")
-    return value
 
 
 def run(args):
