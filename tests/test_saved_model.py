@@ -33,20 +33,6 @@ DOC = os.path.join(REPO_ROOT, "docs", "serving.md")
 NAME = "mutation_bitcount"
 
 
-def _standin_model(name="standin"):
-    """Coefficients and component in, ``bits`` [N] out, like the zoo's bit-count models."""
-    keras.utils.set_random_seed(0)
-    coefficients = keras.Input(shape=(64,), dtype="int32", name="coefficients")
-    component = keras.Input(shape=(), dtype="int32", name="component")
-    magnitude = keras.ops.log1p(keras.ops.abs(keras.ops.cast(coefficients, "float32")))
-    features = keras.layers.Dense(8, activation="relu")(magnitude)
-    features = keras.layers.Concatenate()([features, keras.layers.Embedding(2, 8)(component)])
-    bits = keras.layers.Dense(1, activation="softplus")(features)
-    bits = keras.layers.Reshape((), name="bits")(bits)
-    return keras.Model({"coefficients": coefficients, "component": component},
-                       {"bits": bits}, name=name)
-
-
 def _inputs(batch, seed=1):
     rng = np.random.default_rng(seed)
     coefficients = rng.integers(-1024, 1024, (batch, 64)).astype(np.int32)
@@ -61,7 +47,10 @@ def _keras_bits(model, inputs):
 
 @pytest.fixture(scope="module")
 def model():
-    return _standin_model()
+    """The real zoo model with its shipped weights."""
+    from jpegzoo import zoo
+
+    return zoo.load(NAME)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """``jpegzoo train NAME``: train a zoo model, resumably (re-run to continue)."""
 
 import os
+import sys
 
 
 def add_parser(commands):
@@ -34,5 +35,6 @@ def run(args):
     work = args.work or os.path.join("training", args.name)
     best = training.train(args.name, args.images, work, epochs=args.epochs,
                           steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
-                          strategy=args.strategy, seed=args.seed)
+                          strategy=args.strategy, seed=args.seed,
+                          verbose=1 if sys.stdout.isatty() else 2)  # bar, or a line an epoch
     print(f"best weights: {best}")
