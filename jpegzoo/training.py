@@ -59,13 +59,16 @@ def recipe(name):
 
 
 def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size=512,
-          strategy="default", seed=0, verbose=2, data_options=None, callbacks=(), **config):
+          strategy="default", seed=0, verbose=2, data_options=None, callbacks=(),
+          init_weights=None, learning_rate=None, **config):
     """Train zoo model ``name``; returns the path of the best weights.
 
     Re-running with the same ``work_dir`` resumes where the last run stopped. ``config``
     overrides the model's default configuration; ``data_options`` go to the recipe's
     ``prepare`` (e.g. ``qualities``, ``blocks_per_image`` for block datasets);
-    ``callbacks`` are extra Keras callbacks.
+    ``callbacks`` are extra Keras callbacks; ``init_weights`` starts from a weights file
+    (fine-tuning, or a second schedule after a finished run) and ``learning_rate``
+    replaces the recipe's peak learning rate.
     """
     import keras
 
@@ -77,9 +80,12 @@ def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size
     train_data, validation_data = steps.datasets(work_dir, batch_size, seed)
     with make_strategy(strategy).scope():
         model = zoo.build(name, **config)
+        if init_weights:
+            model.load_weights(init_weights)
+        peak = learning_rate or steps.learning_rate
         schedule = keras.optimizers.schedules.CosineDecay(
-            steps.learning_rate * 0.1, epochs * steps_per_epoch, alpha=0.02,
-            warmup_target=steps.learning_rate, warmup_steps=min(1000, steps_per_epoch))
+            peak * 0.1, epochs * steps_per_epoch, alpha=0.02, warmup_target=peak,
+            warmup_steps=min(1000, steps_per_epoch))
         model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-5),
                       loss=steps.loss)
     best = os.path.join(work_dir, f"{name}.weights.h5")

@@ -1,8 +1,8 @@
 """Tests of the TF Serving export (jpegzoo.export.saved_model) and ``jpegzoo export``.
 
-A small stand-in Functional model with the inputs of the zoo's bit-count models (coefficients
-int32 [N, 64], component int32 [N]) and output ``bits`` float32 [N] is exported once; one
-fresh interpreter reloads it with ``tf.saved_model.load`` and reports its signature, its
+The zoo's ``mutation_bitcount`` with its shipped weights (inputs coefficients int32 [N, 64],
+component int32 [N]; output ``bits`` float32 [N]) is exported once; one fresh interpreter
+reloads it with ``tf.saved_model.load`` and reports its signature, its
 outputs at batch 7 and 1 and the errors of bad calls, which are compared with the Keras model.
 The gRPC client code of docs/serving.md is run against an in-process stand-in of TF Serving's
 PredictionService when tensorflow-serving-api is installed.
@@ -130,7 +130,7 @@ def test_layout_is_base_name_version(exported):
 
 def test_name_defaults_to_model_name(model, tmp_path):
     path = export_saved_model(model, tmp_path, version=3)
-    assert path == os.path.join(str(tmp_path), "standin", "3")
+    assert path == os.path.join(str(tmp_path), model.name, "3")
 
 
 def test_existing_version_is_refused_unless_overwrite(model, tmp_path):

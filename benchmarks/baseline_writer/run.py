@@ -45,7 +45,9 @@ def main():
     qualities = [int(q) for q in args.qualities.split(",")]
     images = load_kodak(args.kodak)
     os.makedirs(args.out, exist_ok=True)
-    encode(images[0], quality=75)  # compile the analysis graph before timing
+    for subsampling in SUBSAMPLINGS:  # compile every analysis graph before timing
+        for dct_method in ("islow", "float"):
+            encode(images[0], subsampling=subsampling, dct_method=dct_method)
     rows = compare_with_pillow(images, qualities)
     write_csv(rows, os.path.join(args.out, "points.csv"))
     counter = time_bit_counter(images, (10, 50, 75, 95))

@@ -22,6 +22,10 @@ def add_parser(commands):
                         help="tf.distribute strategy: default (one device), mirrored (all "
                              "local GPUs), multi_worker (TF_CONFIG)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init-weights", metavar="FILE",
+                        help="start from these weights (fine-tuning, or a second schedule)")
+    parser.add_argument("--learning-rate", type=float, metavar="LR",
+                        help="peak learning rate (default: the model's recipe)")
     parser.set_defaults(run=run)
 
 
@@ -36,5 +40,6 @@ def run(args):
     best = training.train(args.name, args.images, work, epochs=args.epochs,
                           steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size,
                           strategy=args.strategy, seed=args.seed,
+                          init_weights=args.init_weights, learning_rate=args.learning_rate,
                           verbose=1 if sys.stdout.isatty() else 2)  # bar, or a line an epoch
     print(f"best weights: {best}")

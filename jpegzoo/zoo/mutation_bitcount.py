@@ -65,6 +65,18 @@ class PositionEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
+class AddPerBlock(keras.layers.Layer):
+    """``[N, L, C] + [N, C]``: adds one vector per block to every position (also for N = 0,
+    where Keras' broadcasting ``Add`` fails in TF 2.21)."""
+
+    def call(self, features, per_block):
+        return features + per_block[:, None, :]
+
+    def compute_output_shape(self, features_shape, per_block_shape):
+        return features_shape
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
 class SumPositions(keras.layers.Layer):
     """``[N, 64, 1]`` per-position bits -> ``[N]`` block bits."""
 
@@ -75,9 +87,46 @@ class SumPositions(keras.layers.Layer):
         return input_shape[:1]
 
 
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class DilatedConv1D(keras.layers.Layer):
+    """Kernel-3 dilated 1-D convolution with zero 'same' padding, ``[N, L, C] -> [N, L, F]``.
+
+    The same function and weights (kernel ``[3, C, F]``, bias ``[F]``) as
+    ``keras.layers.Conv1D(F, 3, padding="same", dilation_rate=d)``, written as shifted
+    copies and one matmul: TF 2.21's dilated convolution returns a wrong length for an
+    empty batch (N = 0), which a serving signature must accept.
+    """
+
+    def __init__(self, filters, dilation_rate=1, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.dilation_rate = dilation_rate
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(3, input_shape[-1], self.filters),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+
+    def call(self, x):
+        d = self.dilation_rate
+        padded = ops.pad(x, [[0, 0], [d, d], [0, 0]])
+        length = ops.shape(x)[1]
+        taps = [padded[:, k * d:k * d + length, :] for k in range(3)]
+        y = sum(ops.matmul(tap, self.kernel[k]) for k, tap in enumerate(taps)) + self.bias
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "dilation_rate": self.dilation_rate,
+                "activation": keras.activations.serialize(self.activation)}
+
+
 def _residual_block(x, width, dilation, name):
-    y = keras.layers.Conv1D(width, 3, padding="same", dilation_rate=dilation,
-                            activation="gelu", name=f"{name}_dilated")(x)
+    y = DilatedConv1D(width, dilation, activation="gelu", name=f"{name}_dilated")(x)
     y = keras.layers.Conv1D(width, 1, name=f"{name}_mix")(y)
     return keras.layers.Add(name=f"{name}_add")([x, y])
 
@@ -97,7 +146,7 @@ def build_mutation_bitcount(width=32, dilations=(1, 2, 4, 8, 16, 32, 1, 2),
     x = keras.layers.Dense(width, name="embed")(features)
     x = PositionEmbedding(name="position")(x)
     comp = keras.layers.Embedding(2, width, name="component_embedding")(component)
-    x = keras.layers.Add(name="add_component")([x, keras.layers.Reshape((1, width))(comp)])
+    x = AddPerBlock(name="add_component")(x, comp)
     for index, dilation in enumerate(dilations):
         x = _residual_block(x, width, dilation, name=f"block{index}")
     per_position = keras.layers.Dense(1, activation="softplus", name="position_bits")(x)
