@@ -22,11 +22,10 @@ import numpy as np
 from tqdm import tqdm
 
 from jpegzoo.export import encode, image_to_levels
-from jpegzoo.export.jpeg_structure import coded_levels, scan_order
+from jpegzoo.export.jpeg_writer import scan_blocks
 from jpegzoo.imageio import read_image
-from jpegzoo.layers.bit_counter import block_bits, dc_predictors
+from jpegzoo.layers.bit_counter import block_bits
 from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
-from jpegzoo.layers.standard import ZIGZAG
 from jpegzoo.metrics import psnr
 from jpegzoo.reference_codecs import decode_jpeg, pillow_encode
 
@@ -98,26 +97,14 @@ def write_csv(rows, path):
         writer.writerows(rows)
 
 
-def scan_blocks(levels):
-    """Zigzag blocks, DC predictors and table ids of an image's single scan."""
-    order = scan_order(levels)
-    zz = np.empty((order.component.size, 64), dtype=np.int64)
-    predictors = np.empty(order.component.size, dtype=np.int64)
-    for index in range(len(levels.components)):
-        where = np.nonzero(order.component == index)[0]
-        zz[where] = coded_levels(levels, index)[order.flat_index[where]][:, ZIGZAG]
-        predictors[where] = dc_predictors(zz[where, 0])
-    table_ids = np.array([c.table_class for c in levels.components])[order.component]
-    return zz, predictors, table_ids
-
-
 def time_bit_counter(images, qualities, repeats=5):
     """Blocks per second of ``block_bits`` on all blocks of the set (4:2:0), per quality."""
     result = {}
     for quality in qualities:
         parts = [scan_blocks(image_to_levels(image, quality=quality, subsampling="420"))
                  for image in images]
-        zz, predictors, ids = (np.concatenate(p) for p in zip(*parts))
+        zz, predictors, ids = (np.concatenate([getattr(p, field) for p in parts])
+                               for field in ("zigzag", "dc_predictors", "table_ids"))
         best = min(_timed(block_bits, zz, predictors, list(STD_DC_TABLES),
                           list(STD_AC_TABLES), ids)[1] for _ in range(repeats))
         result[quality] = (zz.shape[0], zz.shape[0] / best)

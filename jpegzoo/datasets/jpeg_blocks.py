@@ -23,9 +23,6 @@ from jpegzoo.layers.standard import ZIGZAG, component_qtables, quality_to_qtable
 #: Largest magnitudes a baseline scan can code.
 MAX_AC, MAX_DC_DIFF = 1023, 2047
 
-_ANALYSIS = {}
-
-
 def image_blocks(image, quality):
     """Blocks of one RGB image's 4:4:4 scan at ``quality``.
 
@@ -34,16 +31,10 @@ def image_blocks(image, quality):
     Returns:
         (coefficients int32 ``[N, 64]`` zigzag with DPCM DC, component int32 ``[N]``).
     """
-    import tensorflow as tf
+    from jpegzoo.layers.jpeg_transform import compiled_analysis  # imports TensorFlow
 
-    if "444" not in _ANALYSIS:
-        from jpegzoo.layers.jpeg_transform import JpegAnalysis
-
-        layer = JpegAnalysis("444", quantize_mode="hard", dct_method="islow")
-        _ANALYSIS["444"] = tf.function(layer.__call__, input_signature=[
-            tf.TensorSpec([1, None, None, 3], tf.float32), tf.TensorSpec([3, 64], tf.float32)])
     tables = component_qtables(quality_to_qtables(quality), 3).astype(np.float32)
-    levels = _ANALYSIS["444"](np.asarray(image, np.float32)[None], tables)
+    levels = compiled_analysis("444", 3, "islow")(np.asarray(image, np.float32)[None], tables)
     planes = [levels["luma"][0, :, :, 0], levels["chroma"][0, :, :, 0],
               levels["chroma"][0, :, :, 1]]
     blocks, components = [], []

@@ -17,9 +17,6 @@ from jpegzoo.export.jpeg_writer import write_jpeg
 from jpegzoo.layers.standard import (chroma_factors, component_qtables, luma_sampling_factors,
                                       quality_to_qtables)
 
-_ANALYSIS_CACHE = {}
-
-
 def validate_pixels(image):
     """Check a pixel array and return it as uint8 ``[H, W, C]`` with C in {1, 3}."""
     array = np.asarray(image)
@@ -51,21 +48,6 @@ def resolve_qtables(quality=None, qtables=None):
     return quality_to_qtables(75 if quality is None else quality)
 
 
-def _analysis(subsampling, num_components, dct_method):
-    """A compiled :class:`JpegAnalysis` (hard mode) for any image size, cached per mode."""
-    key = (subsampling, num_components, dct_method)
-    if key not in _ANALYSIS_CACHE:
-        import tensorflow as tf
-
-        from jpegzoo.layers.jpeg_transform import JpegAnalysis
-
-        layer = JpegAnalysis(subsampling, quantize_mode="hard", dct_method=dct_method)
-        _ANALYSIS_CACHE[key] = tf.function(layer.__call__, input_signature=[
-            tf.TensorSpec([1, None, None, num_components], tf.float32),
-            tf.TensorSpec([num_components, 64], tf.float32)])
-    return _ANALYSIS_CACHE[key]
-
-
 def image_to_levels(image, quality=None, qtables=None, subsampling="420", dct_method="islow"):
     """Quantized DCT levels of a pixel array as a :class:`JpegLevels` (not yet coded).
 
@@ -76,7 +58,9 @@ def image_to_levels(image, quality=None, qtables=None, subsampling="420", dct_me
     chroma_factors(subsampling)
     num_components = pixels.shape[2]
     tables = component_qtables(resolve_qtables(quality, qtables), num_components)
-    analysis = _analysis(subsampling, num_components, dct_method)
+    from jpegzoo.layers.jpeg_transform import compiled_analysis  # imports TensorFlow
+
+    analysis = compiled_analysis(subsampling, num_components, dct_method)
     levels = analysis(pixels[None].astype(np.float32), tables.astype(np.float32))
     height, width = pixels.shape[:2]
     if num_components == 1:

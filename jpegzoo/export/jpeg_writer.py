@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jpegzoo.export.jpeg_structure import coded_levels, scan_order
-from jpegzoo.layers.bit_counter import (EOB, ZRL, block_symbols, extra_bits, symbol_bits,
-                                        symbol_frequencies)
+from jpegzoo.layers.bit_counter import (EOB, ZRL, block_symbols, dc_predictors, extra_bits,
+                                        symbol_bits, symbol_frequencies)
 from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES, optimal_table
 from jpegzoo.layers.standard import ZIGZAG
 
@@ -62,20 +62,44 @@ def write_jpeg(image, optimize=False, restart_interval=0):
 
 def encode_scan(image, optimize=False, restart_interval=0):
     """Entropy-code all blocks of ``image`` into one interleaved scan (:class:`EncodedScan`)."""
-    order = scan_order(image)
-    zz = _scan_blocks(image, order)
-    interval_start = _interval_starts(order.mcu, restart_interval)
-    symbols = block_symbols(zz, _dc_predictors(zz[:, 0], order.component, interval_start))
-    table_ids = np.array([c.table_class for c in image.components])[order.component]
-    dc_tables, ac_tables = _huffman_tables(symbols, table_ids, optimize)
-    bits = symbol_bits(symbols, dc_tables, ac_tables, table_ids)
-    interval = np.cumsum(interval_start) - 1
+    blocks = scan_blocks(image, restart_interval)
+    symbols = block_symbols(blocks.zigzag, blocks.dc_predictors)
+    dc_tables, ac_tables = _huffman_tables(symbols, blocks.table_ids, optimize)
+    bits = symbol_bits(symbols, dc_tables, ac_tables, blocks.table_ids)
+    interval = np.cumsum(blocks.interval_start) - 1
     interval_bits = np.bincount(interval, weights=bits).astype(np.int64)
     pad = (-interval_bits) % 8
-    values, lengths = _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad)
+    values, lengths = _chunks(symbols, blocks.table_ids, dc_tables, ac_tables, interval, pad)
     packed = _pack_codewords(values, lengths)
     data = _stuff_and_mark(packed, (interval_bits + pad) // 8)
     return EncodedScan(data, bits, int(pad.sum()), dc_tables, ac_tables)
+
+
+@dataclass
+class ScanBlocks:
+    """The blocks of a scan in coding order, ready for the bit counter.
+
+    Attributes:
+        zigzag: int32 [N, 64] levels in zigzag order.
+        dc_predictors: int64 [N] DC each block is coded against (0 after a restart).
+        table_ids: int [N] Huffman table class of each block.
+        interval_start: bool [N] True for the first block of each restart interval.
+    """
+
+    zigzag: np.ndarray
+    dc_predictors: np.ndarray
+    table_ids: np.ndarray
+    interval_start: np.ndarray
+
+
+def scan_blocks(image, restart_interval=0):
+    """:class:`ScanBlocks` of ``image`` (a :class:`JpegLevels`) in coding order."""
+    order = scan_order(image)
+    zz = _scan_blocks(image, order)
+    interval_start = _interval_starts(order.mcu, restart_interval)
+    table_ids = np.array([c.table_class for c in image.components])[order.component]
+    return ScanBlocks(zz, _dc_predictors(zz[:, 0], order.component, interval_start),
+                      table_ids, interval_start)
 
 
 def _scan_blocks(image, order):
@@ -101,15 +125,12 @@ def _interval_starts(mcu, restart_interval):
 
 def _dc_predictors(dc, component, interval_start):
     """Per block, the previous DC of the same component, 0 after a scan/restart start."""
-    pred = np.zeros_like(dc)
+    pred = np.zeros(dc.shape, dtype=np.int64)
     interval = np.cumsum(interval_start)
     for index in np.unique(component):
         where = np.nonzero(component == index)[0]
-        prev = np.zeros(where.size, dtype=dc.dtype)
-        prev[1:] = dc[where[:-1]]
-        same = np.zeros(where.size, dtype=bool)
-        same[1:] = interval[where[1:]] == interval[where[:-1]]
-        pred[where] = np.where(same, prev, 0)
+        restart = np.r_[True, interval[where[1:]] != interval[where[:-1]]]
+        pred[where] = dc_predictors(dc[where], restart)
     return pred
 
 

@@ -12,6 +12,8 @@ Tensors:
         C = 3 for colour, 1 for grey); see :func:`component_qtables`.
 """
 
+import functools
+
 import keras
 import numpy as np
 from keras import ops
@@ -134,3 +136,16 @@ class JpegSynthesis(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "subsampling": self.subsampling,
                 "upsample": self.upsample_method, "round_output": self.round_output}
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_analysis(subsampling, num_components, dct_method="islow"):
+    """A hard-mode :class:`JpegAnalysis` compiled once (``tf.function``) for any image size:
+    ``f(images float32 [1, H, W, C], qtables float32 [C, 64]) -> levels dict``. Cached per
+    argument tuple, so the reference encoder and the dataset builders share one graph."""
+    import tensorflow as tf
+
+    layer = JpegAnalysis(subsampling, quantize_mode="hard", dct_method=dct_method)
+    return tf.function(layer.__call__, input_signature=[
+        tf.TensorSpec([1, None, None, num_components], tf.float32),
+        tf.TensorSpec([num_components, 64], tf.float32)])
