@@ -28,6 +28,8 @@ class Method:
         suffix: file suffix of its output (``.jpg`` for JPEG-side methods).
         decoder: ``"module:function"`` turning its bytes back into a uint8 image
             (JPEG-side methods decode with Pillow, as their users would).
+        options: extra keyword arguments the encoder accepts beyond the common ones
+            (e.g. ``lam`` for ``--lambda``).
     """
 
     name: str
@@ -35,6 +37,7 @@ class Method:
     summary: str
     suffix: str = ".jpg"
     decoder: str = "jpegzoo.reference_codecs:decode_jpeg"
+    options: tuple = ()
 
     def load(self):
         """Import and return the encoder function."""
@@ -54,8 +57,8 @@ _REGISTRY = {}
 
 
 def register(name, target, summary, **options):
-    """Add a method (``options``: ``suffix``, ``decoder``); a name registered again is
-    replaced."""
+    """Add a method (``options``: ``suffix``, ``decoder``, ``options``); a name registered
+    again is replaced."""
     _REGISTRY[name] = Method(name, target, summary, **options)
 
 
@@ -75,3 +78,10 @@ register("baseline", "jpegzoo.export.baseline:encode",
          "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT and coder")
 register("pillow", "jpegzoo.reference_codecs:pillow_encode",
          "reference: libjpeg-turbo through Pillow (same tables and options), for comparison")
+register("mozjpeg", "jpegzoo.reference_codecs:mozjpeg_encode",
+         "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis quantization, "
+         "optimized Huffman")
+register("mutated", "jpegzoo.zoo.mutated_jpeg:encode",
+         "Mutated JPEG: per block the cheapest of rounding and mined mutations (exact rate, "
+         "SSIM-weighted pixel error); quality = match libjpeg's SSIM at that quality",
+         options=("lam", "target_ssim", "rate"))

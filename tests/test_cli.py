@@ -216,6 +216,49 @@ def test_encode_method_pillow_refuses_restart_interval(capsys, tmp_path):
     assert _listing(tmp_path) == []
 
 
+@pytest.mark.parametrize("options", [[], ["--lambda", "200"], ["--target-ssim", "0.95"],
+                                     ["--subsampling", "444", "--optimize"]])
+def test_encode_method_mutated(capsys, tmp_path, options):
+    from jpegzoo import metrics
+    from jpegzoo.imageio import read_image
+
+    out = tmp_path / "out.jpg"
+    status, stdout, err = _run(capsys, "encode", SAMPLE, out, "--method", "mutated", *options)
+    assert status == 0, err
+    assert "mutated" in stdout
+    with Image.open(out) as image:
+        assert image.size == (256, 256)
+        decoded = np.asarray(image.convert("RGB"))
+    if "--target-ssim" in options:
+        assert metrics.ssim(read_image(SAMPLE), decoded) >= 0.95
+
+
+@pytest.mark.parametrize("option,value", [("--lambda", "5"), ("--target-ssim", "0.9"),
+                                          ("--rate", "cnn")])
+def test_encode_mutated_options_refused_by_other_methods(capsys, tmp_path, option, value):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", option, value)
+    _assert_one_line_error(status, err, option, "baseline")
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("options,words", [(["--target-ssim", "0.99999"], ["not reachable"]),
+                                           (["--subsampling", "422"], ["444 and 420"])])
+def test_encode_mutated_bad_options(capsys, tmp_path, options, words):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--method",
+                          "mutated", *options)
+    _assert_one_line_error(status, err, *words)
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("option", ["--lambda", "--target-ssim"])
+def test_encode_mutated_refuses_non_positive_numbers(capsys, tmp_path, option):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--method",
+                          "mutated", option, "-1")
+    assert status == 2
+    assert option in err and "positive" in err and "Traceback" not in err
+    assert _listing(tmp_path) == []
+
+
 def test_encode_unknown_method(capsys, tmp_path):
     status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--method", "nosuch")
     _assert_one_line_error(status, err, "nosuch", "baseline", "pillow")

@@ -38,7 +38,10 @@ def sample_blocks():
 @pytest.mark.parametrize("name", zoo.list())
 def test_every_model_loads_offline(name, offline):
     model = zoo.load(name)
-    assert model.count_params() > 0
+    if hasattr(model, "count_params"):  # Keras models; the mutated codec ships tables
+        assert model.count_params() > 0
+    else:
+        assert model.sets and model.points["scales"]
     assert "#" in zoo.card(name)
 
 

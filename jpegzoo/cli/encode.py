@@ -25,17 +25,51 @@ def add_parser(commands):
                         help="restart marker every MCUS MCUs (default 0: none)")
     parser.add_argument("--method", default="baseline", metavar="NAME",
                         help=f"encoding method: {', '.join(methods.names())} (default baseline)")
+    parser.add_argument("--lambda", dest="lam", type=_positive_float, metavar="MU",
+                        help="mutated: rate-distortion trade-off at plain quality tables "
+                             "(larger = closer to rounding; default: calibrated to match "
+                             "libjpeg's SSIM at --quality)")
+    parser.add_argument("--target-ssim", type=_positive_float, metavar="SSIM",
+                        help="mutated: the smallest file whose SSIM reaches this value")
+    parser.add_argument("--rate", choices=("exact", "cnn"),
+                        help="mutated: rate from the exact bit counter (default) or the "
+                             "mutation_bitcount CNN")
     parser.set_defaults(run=run)
+
+
+def _positive_float(text):
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _method_options(args, method):
+    """The method-specific options given on the command line (ValueError if the method
+    does not take them)."""
+    given = {name: getattr(args, name) for name in ("lam", "target_ssim", "rate")
+             if getattr(args, name) is not None}
+    flags = {"lam": "--lambda", "target_ssim": "--target-ssim", "rate": "--rate"}
+    for name in given:
+        if name not in method.options:
+            raise ValueError(f"{flags[name]} does not apply to method {method.name!r}")
+    return given
 
 
 def run(args):
     method = methods.get(args.method)
+    options = _method_options(args, method)
     image = read_image(args.input)
     # refuse a bad output path before loading the encoder (TensorFlow) and encoding
     check_output(args.output, inputs=[args.input])
     encoder = method.load()
     data = encoder(image, quality=args.quality, subsampling=args.subsampling,
-                   optimize=args.optimize, restart_interval=args.restart_interval)
+                   optimize=args.optimize, restart_interval=args.restart_interval, **options)
     write_atomic(args.output, data, inputs=[args.input])
     height, width = image.shape[:2]
     print(f"{args.output}: {width}x{height}, {len(data)} bytes, "

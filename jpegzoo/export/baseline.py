@@ -73,11 +73,11 @@ def image_to_levels(image, quality=None, qtables=None, subsampling="420", dct_me
              ComponentLevels(chroma[..., 1, :], tables[2], (1, 1), 1, 3)]
     result = JpegLevels(width, height, comps)
     for index in range(len(comps)):
-        _dummy_blocks(result, index)
+        fill_dummy_blocks(result, index)
     return result
 
 
-def _dummy_blocks(image, index):
+def fill_dummy_blocks(image, index):
     """Replace the blocks of component ``index`` that lie wholly outside its own area
     (MCU padding, which decoders discard) by libjpeg's dummy blocks: no AC, and the DC of
     the block before them in the MCU (jccoefct.c), which costs the fewest bits."""

@@ -150,25 +150,46 @@ def symbol_bits(symbols, dc_tables, ac_tables, table_ids=None):
     # and the low nibble of an AC symbol.
     dc_len = np.stack([t.lengths for t in dc_tables])
     ac_len = np.stack([t.lengths for t in ac_tables])
-    symbol = np.arange(256, dtype=dc_len.dtype)
     dc_index = ids * 256 + symbols.dc_size
-    ac_index = ids[symbols.ac_block] * 256 + symbols.ac_symbol if len(ac_tables) > 1 \
-        else symbols.ac_symbol
+    ac_index = ids[symbols.ac_block] * 256 + symbols.ac_symbol
     _require_codes(dc_len, np.bincount(dc_index, minlength=dc_len.size), "DC")
     _require_codes(ac_len, np.bincount(ac_index, minlength=ac_len.size), "AC")
-    bits = (dc_len + symbol).ravel()[dc_index].astype(np.int64)
     eob_len = ac_len[ids, EOB]
     _require_special(eob_len[symbols.eob], "EOB (0x00)")
-    bits += symbols.eob * eob_len
+    zrl = np.flatnonzero(symbols.ac_zrl)
+    _require_special(ac_len[ids[symbols.ac_block[zrl]], ZRL], "ZRL (0xf0)")
+    return _costs(symbols, dc_len, ac_len, ids).astype(np.int64)
+
+
+def symbol_costs(symbols, dc_lengths, ac_lengths):
+    """Bits per block (float64 [N]) of a :class:`BlockSymbols` from code-length arrays.
+
+    ``dc_lengths`` / ``ac_lengths`` are ``[256]`` costs in bits of each symbol's code
+    (integers for a real table; any positive numbers for a rate model, e.g. a finite
+    cost for symbols a table built from other statistics lacks). Exact when the
+    lengths are those of the tables the blocks are coded with; unlike
+    :func:`symbol_bits`, nothing is validated.
+    """
+    dc_len = np.asarray(dc_lengths, dtype=np.float64)[None]
+    ac_len = np.asarray(ac_lengths, dtype=np.float64)[None]
+    return _costs(symbols, dc_len, ac_len, np.zeros(symbols.num_blocks, dtype=np.int64))
+
+
+def _costs(symbols, dc_len, ac_len, ids):
+    """Per-block bits from code lengths ``[T, 256]`` and per-block table ids."""
+    symbol = np.arange(256)
+    many = dc_len.shape[0] > 1
+    dc_index = ids * 256 + symbols.dc_size if many else symbols.dc_size
+    ac_index = ids[symbols.ac_block] * 256 + symbols.ac_symbol if many else symbols.ac_symbol
+    bits = (dc_len + symbol).ravel()[dc_index]
+    bits = bits + symbols.eob * ac_len[ids, EOB]
     ac_bits = (ac_len + (symbol & 15)).ravel()[ac_index]
     zrl = np.flatnonzero(symbols.ac_zrl)  # rare: only runs of 16 zeros or more
     if zrl.size:
-        zrl_len = ac_len[ids[symbols.ac_block[zrl]], ZRL]
-        _require_special(zrl_len, "ZRL (0xf0)")
-        ac_bits[zrl] += symbols.ac_zrl[zrl] * zrl_len
+        ac_bits[zrl] += symbols.ac_zrl[zrl] * ac_len[ids[symbols.ac_block[zrl]], ZRL]
     if ac_bits.size:  # per-block sums over the (block-sorted) coefficients
         ends = np.flatnonzero(np.r_[symbols.ac_block[1:] != symbols.ac_block[:-1], True])
-        totals = np.cumsum(ac_bits, dtype=np.int64)[ends]
+        totals = np.cumsum(ac_bits)[ends]
         totals[1:] -= totals[:-1].copy()
         bits[symbols.ac_block[ends]] += totals
     return bits

@@ -70,8 +70,18 @@ class JpegAnalysis(keras.layers.Layer):
     def call(self, images, qtables, training=False):
         qtables = ops.convert_to_tensor(qtables)
         luma_tables, chroma_tables = _split_tables(qtables)
+        coefficients = self.transform(images)
+        levels = {"luma": self.quantize(coefficients["luma"], luma_tables, training=training)}
+        if "chroma" in coefficients:
+            levels["chroma"] = self.quantize(coefficients["chroma"], chroma_tables,
+                                             training=training)
+        return levels
+
+    def transform(self, images):
+        """The DCT coefficients before quantization, in the same dict layout as the levels
+        (``dct_method="float"``: the orthonormal DCT of the level-shifted samples)."""
         if images.shape[-1] == 1:
-            return {"luma": self._levels(images, luma_tables, training)}
+            return {"luma": self.dct(images - LEVEL_SHIFT)}
         # Edges are padded where libjpeg pads them (jcprepct.c, jcsample.c): columns to
         # whole MCUs and rows to whole sampling groups before downsampling, then the
         # downsampled rows by replication to whole blocks.
@@ -79,11 +89,7 @@ class JpegAnalysis(keras.layers.Layer):
         ycbcr = self.to_ycbcr(pad_to_multiple(images, fv, mcu_w))
         luma = pad_to_multiple(ycbcr[..., :1], mcu_h, mcu_w)
         chroma = pad_to_multiple(self.subsample(ycbcr[..., 1:]), BLOCK, BLOCK)
-        return {"luma": self._levels(luma, luma_tables, training),
-                "chroma": self._levels(chroma, chroma_tables, training)}
-
-    def _levels(self, planes, tables, training):
-        return self.quantize(self.dct(planes - LEVEL_SHIFT), tables, training=training)
+        return {"luma": self.dct(luma - LEVEL_SHIFT), "chroma": self.dct(chroma - LEVEL_SHIFT)}
 
     def get_config(self):
         return {**super().get_config(), "subsampling": self.subsampling,
@@ -149,3 +155,16 @@ def compiled_analysis(subsampling, num_components, dct_method="islow"):
     return tf.function(layer.__call__, input_signature=[
         tf.TensorSpec([1, None, None, num_components], tf.float32),
         tf.TensorSpec([num_components, 64], tf.float32)])
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_transform(subsampling, num_components):
+    """``f(images float32 [1, H, W, C]) -> coefficients dict``: the unquantized float DCT
+    coefficients of :meth:`JpegAnalysis.transform` (libjpeg's colour conversion, subsampling
+    and edge padding), compiled once per argument tuple. Encoders that choose their own
+    levels (rate-distortion optimization) start from these."""
+    import tensorflow as tf
+
+    layer = JpegAnalysis(subsampling, quantize_mode="hard", dct_method="float")
+    return tf.function(layer.transform, input_signature=[
+        tf.TensorSpec([1, None, None, num_components], tf.float32)])

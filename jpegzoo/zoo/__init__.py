@@ -5,6 +5,8 @@
     model = zoo.load("mutation_bitcount")   # built, with its trained weights (offline)
     fresh = zoo.build("mutation_bitcount", width=48)   # untrained, for retraining
     print(zoo.card("mutation_bitcount"))    # paper, departures, data, budget, results
+    codec = zoo.load("mutated_jpeg")        # the mutated JPEG encoder (mined sets shipped)
+    jpeg_bytes = codec.encode(pixels, quality=80, subsampling="444")
 """
 
 from jpegzoo.zoo import registry
@@ -23,12 +25,15 @@ def build(name, **config):
 
 
 def load(name):
-    """Model ``name`` built with its default configuration and its shipped weights.
+    """Model ``name`` built with its default configuration and its shipped weights (or, for
+    entries that ship data instead of weights, such as ``mutated_jpeg``, the trained object).
 
     Loads from the package only (no network); raises ValueError for unknown names and
     FileNotFoundError if the package lacks the weights file.
     """
     entry = registry.entry(name)
+    if entry.loader:
+        return entry.load_trained()
     weights = entry.weights_file
     if not weights.is_file():
         raise FileNotFoundError(f"no shipped weights for {name!r} ({weights}); "

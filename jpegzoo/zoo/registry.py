@@ -20,11 +20,15 @@ class ZooEntry:
         builder: ``"module:function"`` returning an untrained Keras model; keyword
             arguments are the model's configuration.
         summary: one line for listings.
+        loader: ``"module:function"`` returning the trained object, for zoo entries that
+            are not a Keras model with a ``.weights.h5`` file (e.g. the mutated JPEG codec,
+            whose mined tables ship as data); None: build and load the weights file.
     """
 
     name: str
     builder: str
     summary: str
+    loader: str = None
 
     @property
     def weights_file(self):
@@ -35,16 +39,23 @@ class ZooEntry:
         return files("jpegzoo.zoo") / "cards" / f"{self.name}.md"
 
     def build(self, **config):
-        module, function = self.builder.split(":")
-        return getattr(importlib.import_module(module), function)(**config)
+        return _resolve(self.builder)(**config)
+
+    def load_trained(self):
+        return _resolve(self.loader)()
+
+
+def _resolve(target):
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 _ENTRIES = {}
 
 
-def register(name, builder, summary):
+def register(name, builder, summary, loader=None):
     """Add a model to the zoo (a later registration of the same name replaces it)."""
-    _ENTRIES[name] = ZooEntry(name, builder, summary)
+    _ENTRIES[name] = ZooEntry(name, builder, summary, loader)
 
 
 def entry(name):
@@ -61,3 +72,7 @@ def names():
 
 register("mutation_bitcount", "jpegzoo.zoo.mutation_bitcount:build_mutation_bitcount",
          "bits of a quantized 8x8 JPEG block from its coefficients (Hamidi-Rad, Mutated JPEG)")
+register("mutated_jpeg", "jpegzoo.zoo.mutated_jpeg.method:build_codec",
+         "Mutated JPEG encoder: mined mutation sets + calibrated operating points; writes "
+         "standard baseline JPEGs (Hamidi-Rad, Mutated JPEG)",
+         loader="jpegzoo.zoo.mutated_jpeg.method:load_codec")

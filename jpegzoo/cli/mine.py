@@ -1,0 +1,54 @@
+"""``jpegzoo mine-mutations``: mine the mutated JPEG encoder's mutation sets (resumable)."""
+
+import glob
+import os
+
+from jpegzoo.cli.arguments import bounded_int
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "mine-mutations",
+        help="mine mutation sets for the mutated JPEG encoder from training photos "
+             "(resumable: re-run the same command to continue)")
+    parser.add_argument("--images", default=os.path.join("..", "shared", "data", "train"),
+                        metavar="DIR", help="folder of training photos (PNG/JPEG)")
+    parser.add_argument("--work", default=os.path.join("training", "mutated_jpeg"),
+                        metavar="DIR", help="working folder for samples and finished jobs")
+    parser.add_argument("--output", metavar="FILE",
+                        help="where to write the sets (default: WORK/mutation_sets.npz)")
+    parser.add_argument("--qualities", default="10,20,30,40,50,60,70,80,90,95",
+                        help="comma-separated IJG qualities")
+    parser.add_argument("--blocks-per-image", type=bounded_int("--blocks-per-image", 1, 100000), default=1000)
+    parser.add_argument("--l1-bound", type=bounded_int("--l1-bound", 1, 64), default=6)
+    parser.add_argument("--set-size", type=bounded_int("--set-size", 1, 1024), default=64)
+    parser.add_argument("--processes", type=bounded_int("--processes", 1, 256), default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from jpegzoo.zoo.mutated_jpeg import mining
+
+    paths = sorted(p for pattern in ("*.png", "*.jpg", "*.jpeg")
+                   for p in glob.glob(os.path.join(args.images, pattern)))
+    if not paths:
+        raise ValueError(f"{args.images}: no PNG or JPEG photos found")
+    qualities = _qualities(args.qualities)
+    config = mining.MiningConfig(blocks_per_image=args.blocks_per_image,
+                                 l1_bound=args.l1_bound, set_size=args.set_size,
+                                 seed=args.seed)
+    output = args.output or os.path.join(args.work, "mutation_sets.npz")
+    sets, _ = mining.mine(paths, args.work, output, qualities, config, args.processes)
+    sizes = ", ".join(f"q{q} {c} {len(v)}" for (q, c), v in sorted(sets.items()))
+    print(f"wrote {output} ({sizes})")
+
+
+def _qualities(text):
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--qualities must be comma-separated integers, got {text!r}") from None
+    if not values or any(not 1 <= v <= 100 for v in values):
+        raise ValueError(f"--qualities must lie in 1..100, got {text!r}")
+    return sorted(set(values))
