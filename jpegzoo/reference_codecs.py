@@ -44,7 +44,11 @@ def mozjpeg_encode(image, quality=75, subsampling="420", optimize=True, restart_
     import os
     import tempfile
 
-    import jpeglib
+    try:
+        import jpeglib
+    except ImportError:
+        raise ValueError("the mozjpeg reference method needs jpeglib: "
+                         "pip install 'jpegzoo[reference]'") from None
 
     if restart_interval:
         raise ValueError("the mozjpeg reference encoder does not write restart markers")

@@ -10,7 +10,7 @@ on Kodak images (default: every 4th), the BD-rate against standard JPEG (Pillow)
 * ``mined + trellis, plain SSE``: without the SSIM weighting of the pixel error.
 
 Then the CNN rate option against the exact counter on the bundled 256x256 sample crops
-(Q50 and Q80): file size, SSIM and time.
+(Q50 and Q80): file size, SSIM and time; and the encode time per 768x512 image at Q80.
 
     .venv/bin/python benchmarks/mutated_jpeg/ablation.py [--kodak DIR]
 """
@@ -99,6 +99,21 @@ def rate_model(codec, samples):
     return "\n".join(lines)
 
 
+def timing(images, codec):
+    """Seconds per image of ``codec.encode`` at Q80 (one process, nothing else running)."""
+    lines = ["| subsampling | optimize | mean s | max s |", "|---|---|---|---|"]
+    for subsampling in ("444", "420"):
+        for optimize in (False, True):
+            seconds = []
+            for image in images:
+                start = time.perf_counter()
+                codec.encode(image, 80, subsampling, optimize)
+                seconds.append(time.perf_counter() - start)
+            lines.append(f"| {subsampling} | {optimize} | {np.mean(seconds):.2f} | "
+                         f"{np.max(seconds):.2f} |")
+    return "\n".join(lines)
+
+
 def main():
     from jpegzoo.imageio import read_image
     from jpegzoo.zoo.mutated_jpeg.method import load_codec
@@ -118,7 +133,9 @@ def main():
     text = "\n".join([f"## Ablation on Kodak {', '.join(names)} (4:4:4, Annex K, mu "
                       f"{codec.points['mu']:g})", "", ablation(images, codec), "",
                       "## Rate from the CNN vs the exact counter (4:4:4, Annex K)", "",
-                      rate_model(codec, samples), ""])
+                      rate_model(codec, samples), "",
+                      "## Encode time at Q80, 768x512 (one process)", "",
+                      timing(images, codec), ""])
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "ablation.md"), "w") as handle:
         handle.write(text)

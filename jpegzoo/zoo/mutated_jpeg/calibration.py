@@ -7,8 +7,8 @@ to 768x512:
 1. ``mu``: for each candidate ``mu`` the mutated encoder's BD-rate against standard JPEG
    (SSIM, 4:4:4, Annex K tables) over qualities 20..90 at plain IJG tables; the lowest wins.
 2. per subsampling and quality ``Q``: the target is the standard encoder's mean SSIM at
-   ``Q``; bisection over the table scale (between 0.4x and 1x ``Q``'s IJG scale) finds the
-   coarsest tables whose mean SSIM with the mutated encoder reaches the target.
+   ``Q``; bisection over the table scale (between 0.4x and 1.6x ``Q``'s IJG scale) finds
+   the coarsest tables whose mean SSIM with the mutated encoder reaches the target.
 
 Writes ``operating_points.json`` (see :mod:`.operating_points`).
 """
@@ -27,6 +27,8 @@ MU_CANDIDATES = (160.0, 320.0, 640.0)
 MU_QUALITIES = (20, 40, 60, 80, 90)
 CROP = (512, 768)
 BISECTION_STEPS = 6
+#: Table scales searched, relative to the quality's IJG scale (finer .. coarser).
+SCALE_BOUNDS = (0.4, 1.6)
 
 
 def calibration_images(folder, count=6):
@@ -87,8 +89,8 @@ def scale_job(images, quality, subsampling, mu):
 
     target = _standard(images, quality, subsampling)[1]
     nominal = float(quality_scaling(quality))
-    low, high = np.log(0.4 * nominal), np.log(nominal)  # fine .. coarse
-    best = 0.4 * nominal
+    low, high = np.log(SCALE_BOUNDS[0] * nominal), np.log(SCALE_BOUNDS[1] * nominal)
+    best = SCALE_BOUNDS[0] * nominal  # fine .. coarse
     for _ in range(BISECTION_STEPS):
         middle = 0.5 * (low + high)
         if _mutated(images, float(np.exp(middle)), mu, subsampling)[1] >= target:

@@ -30,7 +30,7 @@ from jpegzoo.layers.bit_counter import block_symbols, symbol_frequencies
 from jpegzoo.layers.huffman import MAX_CODE_LENGTH, STD_AC_TABLES, STD_DC_TABLES, optimal_table
 from jpegzoo.layers.standard import INVERSE_ZIGZAG, ZIGZAG, component_qtables
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
-from jpegzoo.zoo.mutated_jpeg.dc_path import INFEASIBLE, best_dc_path
+from jpegzoo.zoo.mutated_jpeg.dc_path import INFEASIBLE, best_dc_path, dc_bits
 from jpegzoo.zoo.mutated_jpeg.distortion import DecodedImage
 from jpegzoo.zoo.mutated_jpeg.reconstruction import dequantized_samples, to_samples
 
@@ -234,29 +234,24 @@ class MutatedEncoder:
         flat_levels = comp.levels.reshape(-1, 64)
         flat_levels[blocks] = new
         decoded.update(comp.index, comp.levels)
-        self._account(stats, comp, candidates, ac, cost, picked, block_of, cand_of, total,
-                      values, lam, dc_lengths)
+        self._account(stats, comp, candidates, ac, cost, (block_of, cand_of), picked, total,
+                      dc_lengths)
         stats.changed_blocks += int((new != candidates[:, 0]).any(axis=1).sum())
         stats.candidates += int(block_of.size)
 
-    def _account(self, stats, comp, candidates, ac, cost, picked, block_of, cand_of, total,
-                 values, lam, dc_lengths):
-        """Add rounding's and the choice's cost and bits to ``stats``."""
-        from jpegzoo.zoo.mutated_jpeg.dc_path import dc_bits
-
+    @staticmethod
+    def _account(stats, comp, candidates, ac, cost, scored, picked, total, dc_lengths):
+        """Add rounding's and the choice's cost and bits to ``stats`` (``scored``: block and
+        candidate index of each scored candidate; ``picked``: the chosen ones among them)."""
+        block_of, cand_of = scored
         rounding = np.flatnonzero(cand_of == 0)  # one per block, in block order
-        dc = candidates[:, 0, 0].astype(np.int64)
-        predictor = np.r_[0, dc[:-1]]
-        predictor[comp.restart] = 0
-        rounding_dc = dc_bits(dc - predictor, dc_lengths)
-        stats.rounding_cost += float(cost[rounding].sum() + rounding_dc.sum())
-        stats.rounding_bits += float(ac[:, 0].sum() + rounding_dc.sum())
+        rounding_dc = _chain_dc_bits(candidates[:, 0, 0], comp.restart, dc_lengths)
+        stats.rounding_cost += float(cost[rounding].sum() + rounding_dc)
+        stats.rounding_bits += float(ac[:, 0].sum() + rounding_dc)
         stats.chosen_cost += total
-        chosen_dc = comp.levels.reshape(-1, 64)[comp.chain][:, 0].astype(np.int64)
-        chosen_pred = np.r_[0, chosen_dc[:-1]]
-        chosen_pred[comp.restart] = 0
+        chosen_dc = comp.levels.reshape(-1, 64)[comp.chain][:, 0]
         stats.chosen_bits += float(ac[block_of[picked], cand_of[picked]].sum()
-                                   + dc_bits(chosen_dc - chosen_pred, dc_lengths).sum())
+                                   + _chain_dc_bits(chosen_dc, comp.restart, dc_lengths))
 
     def _cnn_ac_costs(self, comp, candidates):
         """AC bits from the mutation_bitcount CNN: its prediction for the block with a zero
@@ -303,6 +298,14 @@ def _real_blocks(layout, index):
     real_rows, real_cols = (ceil_div(n, 8) for n in layout.component_size(index))
     r, c = np.divmod(np.arange(rows * cols), cols)
     return (r < real_rows) & (c < real_cols)
+
+
+def _chain_dc_bits(dc, restart, dc_lengths):
+    """Total DC bits of a chain of DC levels (predictor 0 where ``restart``)."""
+    dc = np.asarray(dc, dtype=np.int64)
+    predictor = np.r_[0, dc[:-1]]
+    predictor[restart] = 0
+    return float(dc_bits(dc - predictor, dc_lengths).sum())
 
 
 def _priced(table):
