@@ -6,6 +6,7 @@ Tensors are kept tiny: TensorFlow eager mode dominates the runtime.
 """
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -496,3 +497,41 @@ def test_keras_model_save_and_load_safe_mode(tmp_path):
     x = np.random.default_rng(14).uniform(0, 1, (1, 16, 24, 3)).astype(np.float32)
     np.testing.assert_allclose(_np(loaded(x)), x, atol=1e-4)
     np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), atol=1e-6)
+
+
+def test_fancy_upsample_rounding_matches_libjpeg_integer_upsampler():
+    from jpegzoo.zoo.mutated_jpeg.reconstruction import upsample_plane
+
+    rng = np.random.default_rng(11)
+    plane = rng.integers(0, 256, size=(6, 10)).astype(np.float32)
+    out = _np(ChromaUpsample("420", round_output=True)(plane[None, :, :, None]))[0, :, :, 0]
+    expected = upsample_plane(plane.astype(np.int32), 6, 10)
+    np.testing.assert_array_equal(out, expected)
+    layer = ChromaUpsample("420", round_output=True)
+    assert ChromaUpsample.from_config(layer.get_config()).round_output
+
+
+@pytest.mark.parametrize("subsampling,quality", [("444", 30), ("444", 90), ("420", 30),
+                                                 ("420", 90)])
+def test_hard_synthesis_matches_pillow_decoding(subsampling, quality):
+    """Hard-mode synthesis against libjpeg-turbo decoding the writer's file: they differ
+    only through the float inverse DCT (libjpeg-turbo uses its integer jidctint)."""
+    import io
+
+    from jpegzoo.export.baseline import image_to_levels
+    from jpegzoo.export.jpeg_writer import write_jpeg
+
+    image = np.asarray(Image.open(os.path.join(os.path.dirname(__file__), "..", "jpegzoo",
+                                               "data", "samples", "kodim05_crop256.png"))
+                       .convert("RGB"))[:250, :243]
+    levels = image_to_levels(image, quality, subsampling=subsampling)
+    with Image.open(io.BytesIO(write_jpeg(levels))) as decoded:
+        pillow = np.asarray(decoded.convert("RGB")).astype(np.int32)
+    tables = component_qtables(quality_to_qtables(quality), 3).astype(np.float32)
+    chroma = np.stack([levels.components[1].levels, levels.components[2].levels], axis=2)
+    out = JpegSynthesis(subsampling, round_output=True)(
+        {"luma": levels.components[0].levels[None, :, :, None].astype(np.float32),
+         "chroma": chroma[None].astype(np.float32)}, tables, height=250, width=243)
+    difference = np.abs(_np(out)[0] - pillow)
+    assert difference.max() <= 4
+    assert (difference <= 1).mean() >= 0.993

@@ -104,7 +104,9 @@ class JpegSynthesis(keras.layers.Layer):
     Args:
         subsampling: the mode the levels were made with.
         upsample: 'fancy' (libjpeg/Pillow default) or 'nearest'.
-        round_output: clip and round to 8-bit values (straight-through).
+        round_output: decode as an 8-bit decoder does (straight-through): samples rounded
+            and clipped after the inverse DCT, chroma upsampled with libjpeg's integer
+            rounding, RGB rounded and clipped.
     Call as ``synthesis(levels, qtables, height=H, width=W)``: ``levels`` a dict as in
     :class:`JpegAnalysis`, and the output size as keywords (Python ints or scalar tensors;
     Keras accepts only tensors as positional arguments).
@@ -117,7 +119,8 @@ class JpegSynthesis(keras.layers.Layer):
         self.round_output = bool(round_output)
         self.idct = BlockIDCT()
         self.dequantize = Dequantize()
-        self.upsample = ChromaUpsample(self.subsampling, method=upsample)
+        self.upsample = ChromaUpsample(self.subsampling, method=upsample,
+                                       round_output=self.round_output)
         self.to_rgb = YCbCrToRGB()
         self.built = True  # sub-layers create no shape-dependent weights
 
@@ -132,7 +135,10 @@ class JpegSynthesis(keras.layers.Layer):
         return self._finish(self.to_rgb(crop_to(ycbcr, height, width)))
 
     def _planes(self, levels, tables):
-        return self.idct(self.dequantize(levels, tables)) + LEVEL_SHIFT
+        samples = self.idct(self.dequantize(levels, tables)) + LEVEL_SHIFT
+        if not self.round_output:
+            return samples
+        return straight_through(samples, ops.clip(round_half_away(samples), 0.0, 255.0))
 
     def _finish(self, pixels):
         if not self.round_output:

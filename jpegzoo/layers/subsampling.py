@@ -89,10 +89,14 @@ class ChromaUpsample(keras.layers.Layer):
     Args:
         subsampling: '444', '422' or '420'.
         method: 'fancy' (libjpeg's default triangle filter) or 'nearest' (replication).
+        round_output: for integer input samples, round 'fancy' output as libjpeg's integer
+            upsamplers do (jdsample.c: biases 8/7 over 16 for h2v2, 1/2 over 4 for h2v1,
+            alternating along each row; straight-through, so gradients pass).
     """
 
-    def __init__(self, subsampling="420", method="fancy", **kwargs):
+    def __init__(self, subsampling="420", method="fancy", round_output=False, **kwargs):
         super().__init__(**kwargs)
+        self.round_output = bool(round_output)
         if method not in ("fancy", "nearest"):
             raise ValueError(f"unknown upsampling method {method!r}; use 'fancy' or 'nearest'")
         self.subsampling = str(subsampling).replace(":", "")
@@ -104,7 +108,20 @@ class ChromaUpsample(keras.layers.Layer):
             if factor == 2:
                 chroma = (_fancy_double(chroma, axis) if self.method == "fancy"
                           else ops.repeat(chroma, 2, axis=axis))
+        if self.round_output and self.method == "fancy" and self.factors[1] == 2:
+            chroma = straight_through(chroma, _libjpeg_fancy_round(chroma, self.factors[0]))
         return chroma
 
     def get_config(self):
-        return {**super().get_config(), "subsampling": self.subsampling, "method": self.method}
+        return {**super().get_config(), "subsampling": self.subsampling, "method": self.method,
+                "round_output": self.round_output}
+
+
+def _libjpeg_fancy_round(upsampled, vertical_factor):
+    """libjpeg's integer rounding of the exact fancy-upsampled value ``f``: the first output
+    of each horizontal pair is ``floor(f + 8/16)`` and the second ``floor(f + 7/16)`` for
+    h2v2, ``floor(f + 1/4)`` and ``floor(f + 2/4)`` for h2v1."""
+    columns = ops.arange(ops.shape(upsampled)[2])
+    even, odd = (8.0 / 16, 7.0 / 16) if vertical_factor == 2 else (1.0 / 4, 2.0 / 4)
+    bias = ops.where(columns % 2 == 0, even, odd)
+    return ops.floor(upsampled + ops.cast(ops.reshape(bias, (1, 1, -1, 1)), upsampled.dtype))
