@@ -511,11 +511,15 @@ def test_fancy_upsample_rounding_matches_libjpeg_integer_upsampler():
     assert ChromaUpsample.from_config(layer.get_config()).round_output
 
 
+@pytest.mark.parametrize("idct_method", ["float", "islow"])
 @pytest.mark.parametrize("subsampling,quality", [("444", 30), ("444", 90), ("420", 30),
                                                  ("420", 90)])
-def test_hard_synthesis_matches_pillow_decoding(subsampling, quality):
-    """Hard-mode synthesis against libjpeg-turbo decoding the writer's file: they differ
-    only through the float inverse DCT (libjpeg-turbo uses its integer jidctint)."""
+def test_hard_synthesis_matches_pillow_decoding(subsampling, quality, idct_method):
+    """Hard-mode synthesis against libjpeg-turbo decoding the writer's file: with the float
+    inverse DCT within 1 level on >= 99.3 % of pixels; with libjpeg's integer inverse DCT
+    within 1 level on >= 99.9 % (what remains is the float YCbCr->RGB conversion, and at
+    4:2:0 the right/bottom edge of a size that is not a multiple of 16: the layer upsamples
+    the padded chroma plane where libjpeg replicates the last real sample)."""
     import io
 
     from jpegzoo.export.baseline import image_to_levels
@@ -529,9 +533,32 @@ def test_hard_synthesis_matches_pillow_decoding(subsampling, quality):
         pillow = np.asarray(decoded.convert("RGB")).astype(np.int32)
     tables = component_qtables(quality_to_qtables(quality), 3).astype(np.float32)
     chroma = np.stack([levels.components[1].levels, levels.components[2].levels], axis=2)
-    out = JpegSynthesis(subsampling, round_output=True)(
+    out = JpegSynthesis(subsampling, round_output=True, idct_method=idct_method)(
         {"luma": levels.components[0].levels[None, :, :, None].astype(np.float32),
          "chroma": chroma[None].astype(np.float32)}, tables, height=250, width=243)
     difference = np.abs(_np(out)[0] - pillow)
-    assert difference.max() <= 4
-    assert (difference <= 1).mean() >= 0.993
+    assert difference.max() <= (4 if idct_method == "float" else 2)
+    assert (difference <= 1).mean() >= (0.993 if idct_method == "float" else 0.999)
+
+
+@pytest.mark.parametrize("quality", [10, 50, 90, 100])
+def test_islow_idct_is_bit_exact_with_libjpeg_turbo(quality):
+    """Grey files (no colour conversion, no upsampling): Pillow's samples exactly."""
+    import io
+
+    from jpegzoo.export.baseline import image_to_levels
+    from jpegzoo.export.jpeg_writer import write_jpeg
+    from jpegzoo.layers.islow_dct import islow_idct
+
+    image = np.asarray(Image.open(os.path.join(os.path.dirname(__file__), "..", "jpegzoo",
+                                               "data", "samples", "kodim14_crop256.png"))
+                       .convert("L"))[:61, :75]
+    levels = image_to_levels(image, quality)
+    with Image.open(io.BytesIO(write_jpeg(levels))) as decoded:
+        pillow = np.asarray(decoded).astype(np.int32)
+    comp = levels.components[0]
+    blocks = (comp.levels * comp.qtable).reshape(*comp.levels.shape[:2], 8, 8)
+    samples = _np(islow_idct(blocks))
+    rows, cols = samples.shape[:2]
+    plane = samples.transpose(0, 2, 1, 3).reshape(rows * 8, cols * 8)[:61, :75]
+    np.testing.assert_array_equal(plane, pillow)

@@ -77,3 +77,38 @@ def islow_fdct(blocks):
     x = ops.stack(rows, axis=-1)  # [..., y, u]
     cols = _pass([x[..., k, :] for k in range(8)], -PASS1_BITS, CONST_BITS + PASS1_BITS)
     return ops.stack(cols, axis=-2)  # [..., v, u]
+
+
+def _idct_pass(d, shift):
+    """One 1-D pass of jidctint.c (8 dequantized inputs -> 8 outputs, DESCALEd by
+    ``shift``), in the order libjpeg adds its products."""
+    z1 = (d[2] + d[6]) * FIX_0_541196100
+    tmp2 = z1 + d[6] * -FIX_1_847759065
+    tmp3 = z1 + d[2] * FIX_0_765366865
+    tmp0 = (d[0] + d[4]) * (1 << CONST_BITS)
+    tmp1 = (d[0] - d[4]) * (1 << CONST_BITS)
+    tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
+    tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
+    o0, o1, o2, o3 = d[7], d[5], d[3], d[1]
+    z1, z2, z3, z4 = o0 + o3, o1 + o2, o0 + o2, o1 + o3
+    z5 = (z3 + z4) * FIX_1_175875602
+    o0, o1 = o0 * FIX_0_298631336, o1 * FIX_2_053119869
+    o2, o3 = o2 * FIX_3_072711026, o3 * FIX_1_501321110
+    z1, z2 = z1 * -FIX_0_899976223, z2 * -FIX_2_562915447
+    z3, z4 = z3 * -FIX_1_961570560 + z5, z4 * -FIX_0_390180644 + z5
+    o0, o1, o2, o3 = o0 + z1 + z3, o1 + z2 + z4, o2 + z2 + z3, o3 + z1 + z4
+    out = [tmp10 + o3, tmp11 + o2, tmp12 + o1, tmp13 + o0,
+           tmp13 - o0, tmp12 - o1, tmp11 - o2, tmp10 - o3]
+    return [_descale(v, shift) for v in out]
+
+
+def islow_idct(coefficients):
+    """Inverse DCT of dequantized integer coefficients ``[..., 8, 8]`` (``[v, u]``), as
+    libjpeg-turbo's ``jpeg_idct_islow`` computes it, including the level shift and the
+    clamp to 0..255: int32 samples ``[..., 8, 8]`` (``[y, x]``). Not differentiable."""
+    x = ops.cast(coefficients, "int64")
+    columns = _idct_pass([x[..., k, :] for k in range(8)], CONST_BITS - PASS1_BITS)
+    x = ops.stack(columns, axis=-2)  # [..., y, u]
+    rows = _idct_pass([x[..., k] for k in range(8)], CONST_BITS + PASS1_BITS + 3)
+    samples = ops.stack(rows, axis=-1) + 128  # [..., y, x]
+    return ops.cast(ops.clip(samples, 0, 255), "int32")

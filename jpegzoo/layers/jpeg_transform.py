@@ -19,7 +19,9 @@ import numpy as np
 from keras import ops
 
 from jpegzoo.layers.color import RGBToYCbCr, YCbCrToRGB, round_half_away, straight_through
-from jpegzoo.layers.dct import BLOCK, BlockDCT, BlockIDCT, crop_to, pad_to_multiple
+from jpegzoo.layers.dct import (BLOCK, BlockDCT, BlockIDCT, crop_to, image_from_blocks,
+                                pad_to_multiple)
+from jpegzoo.layers.islow_dct import islow_idct
 from jpegzoo.layers.quantization import Dequantize, Quantize
 from jpegzoo.layers.standard import chroma_factors, component_qtables  # noqa: F401
 from jpegzoo.layers.subsampling import ChromaSubsample, ChromaUpsample
@@ -107,13 +109,22 @@ class JpegSynthesis(keras.layers.Layer):
         round_output: decode as an 8-bit decoder does (straight-through): samples rounded
             and clipped after the inverse DCT, chroma upsampled with libjpeg's integer
             rounding, RGB rounded and clipped.
+        idct_method: ``"float"`` (exact orthonormal inverse DCT) or ``"islow"`` (hard mode
+            only: libjpeg-turbo's integer ``jidctint`` in the forward pass, bit-exact with
+            Pillow's decoder; the float transform's gradient in the backward pass).
     Call as ``synthesis(levels, qtables, height=H, width=W)``: ``levels`` a dict as in
     :class:`JpegAnalysis`, and the output size as keywords (Python ints or scalar tensors;
     Keras accepts only tensors as positional arguments).
     """
 
-    def __init__(self, subsampling="420", upsample="fancy", round_output=False, **kwargs):
+    def __init__(self, subsampling="420", upsample="fancy", round_output=False,
+                 idct_method="float", **kwargs):
         super().__init__(**kwargs)
+        if idct_method not in ("float", "islow"):
+            raise ValueError(f"unknown idct_method {idct_method!r}; use 'float' or 'islow'")
+        if idct_method == "islow" and not round_output:
+            raise ValueError("idct_method='islow' needs round_output=True (integer samples)")
+        self.idct_method = idct_method
         self.subsampling = str(subsampling).replace(":", "")
         self.upsample_method = upsample
         self.round_output = bool(round_output)
@@ -135,9 +146,15 @@ class JpegSynthesis(keras.layers.Layer):
         return self._finish(self.to_rgb(crop_to(ycbcr, height, width)))
 
     def _planes(self, levels, tables):
-        samples = self.idct(self.dequantize(levels, tables)) + LEVEL_SHIFT
+        coefficients = self.dequantize(levels, tables)
+        samples = self.idct(coefficients) + LEVEL_SHIFT
         if not self.round_output:
             return samples
+        if self.idct_method == "islow":
+            shape = ops.shape(coefficients)
+            blocks = ops.reshape(ops.round(coefficients), (*shape[:4], BLOCK, BLOCK))
+            exact = image_from_blocks(ops.cast(islow_idct(blocks), samples.dtype))
+            return straight_through(samples, exact)
         return straight_through(samples, ops.clip(round_half_away(samples), 0.0, 255.0))
 
     def _finish(self, pixels):
@@ -147,7 +164,8 @@ class JpegSynthesis(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "subsampling": self.subsampling,
-                "upsample": self.upsample_method, "round_output": self.round_output}
+                "upsample": self.upsample_method, "round_output": self.round_output,
+                "idct_method": self.idct_method}
 
 
 @functools.lru_cache(maxsize=None)
