@@ -1,4 +1,4 @@
-"""libjpeg's accurate integer forward DCT (``JDCT_ISLOW``, jfdctint.c), bit-exact.
+"""libjpeg's accurate integer DCT (``JDCT_ISLOW``: jfdctint.c and jidctint.c), bit-exact.
 
 This is the DCT libjpeg-turbo (and so Pillow) uses by default: the Loeffler-Ligtenberg-
 Moschytz factorisation with 13-bit fixed-point constants and two passes (rows, then
@@ -6,10 +6,12 @@ columns) whose rounding is part of the result. Reproducing it exactly lets jpegz
 reference encoder write the same coefficients as libjpeg-turbo, so file sizes can be
 compared with no arithmetic noise in between.
 
-Input: level-shifted integer samples ``[..., 8, 8]`` (rows = vertical position), any
-integer or integral-valued float dtype. Output: int32 ``[..., 8, 8]`` coefficients scaled
-by 8 relative to the orthonormal DCT (libjpeg divides by ``8 * q`` when quantizing).
-Not differentiable: use the float :class:`~jpegzoo.layers.BlockDCT` for training.
+Forward (:func:`islow_fdct`): level-shifted integer samples ``[..., 8, 8]`` (rows =
+vertical position) -> int32 coefficients scaled by 8 relative to the orthonormal DCT
+(libjpeg divides by ``8 * q`` when quantizing). Inverse (:func:`islow_idct`): dequantized
+coefficients -> clamped 8-bit samples, as libjpeg-turbo (and so Pillow) decodes.
+Not differentiable: use the float :class:`~jpegzoo.layers.BlockDCT` / ``BlockIDCT`` for
+training.
 """
 
 from keras import ops
@@ -35,6 +37,18 @@ def _descale(x, n):
     return ops.floor_divide(x + (1 << (n - 1)), 1 << n)
 
 
+def _odd_part(t0, t1, t2, t3):
+    """The odd-part rotation shared by jfdctint.c and jidctint.c (Loeffler et al.): four
+    inputs -> four undescaled outputs, with libjpeg's 13-bit constants."""
+    z1, z2, z3, z4 = t0 + t3, t1 + t2, t0 + t2, t1 + t3
+    z5 = (z3 + z4) * FIX_1_175875602
+    t0, t1 = t0 * FIX_0_298631336, t1 * FIX_2_053119869
+    t2, t3 = t2 * FIX_3_072711026, t3 * FIX_1_501321110
+    z1, z2 = z1 * -FIX_0_899976223, z2 * -FIX_2_562915447
+    z3, z4 = z3 * -FIX_1_961570560 + z5, z4 * -FIX_0_390180644 + z5
+    return t0 + z1 + z3, t1 + z2 + z4, t2 + z2 + z3, t3 + z1 + z4
+
+
 def _pass(d, even_shift, odd_shift):
     """One 1-D pass of jfdctint.c over the last axis (8 values -> 8 coefficients).
 
@@ -54,16 +68,8 @@ def _pass(d, even_shift, odd_shift):
     z1 = (tmp12 + tmp13) * FIX_0_541196100
     out2 = _descale(z1 + tmp13 * FIX_0_765366865, odd_shift)
     out6 = _descale(z1 - tmp12 * FIX_1_847759065, odd_shift)
-    z1, z2, z3, z4 = tmp4 + tmp7, tmp5 + tmp6, tmp4 + tmp6, tmp5 + tmp7
-    z5 = (z3 + z4) * FIX_1_175875602
-    tmp4, tmp5 = tmp4 * FIX_0_298631336, tmp5 * FIX_2_053119869
-    tmp6, tmp7 = tmp6 * FIX_3_072711026, tmp7 * FIX_1_501321110
-    z1, z2 = z1 * -FIX_0_899976223, z2 * -FIX_2_562915447
-    z3, z4 = z3 * -FIX_1_961570560 + z5, z4 * -FIX_0_390180644 + z5
-    out7 = _descale(tmp4 + z1 + z3, odd_shift)
-    out5 = _descale(tmp5 + z2 + z4, odd_shift)
-    out3 = _descale(tmp6 + z2 + z3, odd_shift)
-    out1 = _descale(tmp7 + z1 + z4, odd_shift)
+    out7, out5, out3, out1 = (_descale(v, odd_shift)
+                              for v in _odd_part(tmp4, tmp5, tmp6, tmp7))
     return [out0, out1, out2, out3, out4, out5, out6, out7]
 
 
@@ -89,14 +95,7 @@ def _idct_pass(d, shift):
     tmp1 = (d[0] - d[4]) * (1 << CONST_BITS)
     tmp10, tmp13 = tmp0 + tmp3, tmp0 - tmp3
     tmp11, tmp12 = tmp1 + tmp2, tmp1 - tmp2
-    o0, o1, o2, o3 = d[7], d[5], d[3], d[1]
-    z1, z2, z3, z4 = o0 + o3, o1 + o2, o0 + o2, o1 + o3
-    z5 = (z3 + z4) * FIX_1_175875602
-    o0, o1 = o0 * FIX_0_298631336, o1 * FIX_2_053119869
-    o2, o3 = o2 * FIX_3_072711026, o3 * FIX_1_501321110
-    z1, z2 = z1 * -FIX_0_899976223, z2 * -FIX_2_562915447
-    z3, z4 = z3 * -FIX_1_961570560 + z5, z4 * -FIX_0_390180644 + z5
-    o0, o1, o2, o3 = o0 + z1 + z3, o1 + z2 + z4, o2 + z2 + z3, o3 + z1 + z4
+    o0, o1, o2, o3 = _odd_part(d[7], d[5], d[3], d[1])
     out = [tmp10 + o3, tmp11 + o2, tmp12 + o1, tmp13 + o0,
            tmp13 - o0, tmp12 - o1, tmp11 - o2, tmp10 - o3]
     return [_descale(v, shift) for v in out]
