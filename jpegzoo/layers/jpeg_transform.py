@@ -141,9 +141,14 @@ class JpegSynthesis(keras.layers.Layer):
         luma = self._planes(levels["luma"], luma_tables)
         if "chroma" not in levels:
             return self._finish(crop_to(luma, height, width))
-        chroma = self.upsample(self._planes(levels["chroma"], chroma_tables))
-        ycbcr = ops.concatenate([luma, chroma], axis=-1)
-        return self._finish(self.to_rgb(crop_to(ycbcr, height, width)))
+        # Upsample only the chroma samples inside the image, so that the edge is replicated
+        # from the last real sample as libjpeg does (not from the MCU padding).
+        fv, fh = chroma_factors(self.subsampling)
+        chroma = crop_to(self._planes(levels["chroma"], chroma_tables),
+                         (height + fv - 1) // fv, (width + fh - 1) // fh)
+        chroma = crop_to(self.upsample(chroma), height, width)
+        ycbcr = ops.concatenate([crop_to(luma, height, width), chroma], axis=-1)
+        return self._finish(self.to_rgb(ycbcr))
 
     def _planes(self, levels, tables):
         coefficients = self.dequantize(levels, tables)
