@@ -480,3 +480,18 @@ def test_optimal_table_all_256_symbols_with_skewed_counts():
     table = optimal_table(freq)
     assert sum(table.counts) == 256 and sorted(table.symbols) == list(range(256))
     assert table.lengths.max() <= 16 and _kraft(table) < 1.0
+
+
+def test_symbol_costs_from_code_lengths_equal_symbol_bits():
+    from jpegzoo.layers.bit_counter import symbol_bits, symbol_costs
+
+    rng = np.random.default_rng(4)
+    blocks = (rng.laplace(scale=3.0, size=(300, 64)) / (1 + np.arange(64) / 6)).round()
+    blocks = blocks.astype(np.int32)
+    blocks[:40, 20:] = 0
+    blocks[40:60, 1:] = 0
+    symbols = block_symbols(blocks, rng.integers(-50, 50, size=300))
+    for k in (0, 1):
+        expected = symbol_bits(symbols, STD_DC_TABLES[k], STD_AC_TABLES[k])
+        got = symbol_costs(symbols, STD_DC_TABLES[k].lengths, STD_AC_TABLES[k].lengths)
+        np.testing.assert_array_equal(got, expected)

@@ -9,11 +9,13 @@ import importlib
 
 _EXPORTS = {
     "bit_counter": ["BlockSymbols", "block_bits", "block_symbols", "dc_predictors",
-                    "size_category", "symbol_bits", "symbol_frequencies"],
+                    "size_category", "symbol_bits", "symbol_costs", "symbol_frequencies"],
     "color": ["RGBToYCbCr", "YCbCrToRGB"],
     "dct": ["BlockDCT", "BlockIDCT", "crop_to", "dct_matrix", "pad_to_multiple"],
     "huffman": ["STD_AC_TABLES", "STD_DC_TABLES", "HuffmanTable", "optimal_table"],
-    "jpeg_transform": ["JpegAnalysis", "JpegSynthesis", "mcu_size"],
+    "islow_dct": ["islow_fdct", "islow_idct"],
+    "jpeg_transform": ["JpegAnalysis", "JpegSynthesis", "compiled_analysis",
+                       "compiled_transform", "mcu_size"],
     "quantization": ["Dequantize", "Quantize"],
     "standard": ["INVERSE_ZIGZAG", "STD_CHROMINANCE_QTABLE", "STD_LUMINANCE_QTABLE", "ZIGZAG",
                  "chroma_factors", "component_qtables", "luma_sampling_factors", "quality_scaling",
