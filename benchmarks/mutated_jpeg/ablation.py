@@ -51,7 +51,6 @@ def _point(image, data):
 
 
 def ablation(images, codec):
-    from jpegzoo.export.jpeg_writer import write_jpeg
     from jpegzoo.layers.standard import quality_to_qtables
     from jpegzoo.metrics import bd_rate
     from jpegzoo.reference_codecs import pillow_encode
@@ -67,9 +66,8 @@ def ablation(images, codec):
             for q in QUALITIES:
                 tables = quality_to_qtables(q)
                 start = time.perf_counter()
-                levels, _ = make(q).encode_levels(image, tables,
-                                                  lambda_for(tables, codec.points["mu"]), "444")
-                data = write_jpeg(levels)
+                data = make(q).encode(image, tables, lambda_for(tables, codec.points["mu"]),
+                                      "444")
                 seconds.append(time.perf_counter() - start)
                 row.append(_point(image, data))
             points.append(row)

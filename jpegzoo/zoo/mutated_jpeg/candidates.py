@@ -12,6 +12,7 @@ Shapes: ``[N, 64]`` int32 blocks (zigzag); candidates ``[N, C, 64]``.
 import numpy as np
 
 from jpegzoo.layers.bit_counter import block_symbols, symbol_costs
+from jpegzoo.zoo.mutated_jpeg.reconstruction import round_half_away
 
 #: Largest AC level of baseline JPEG (8-bit samples) and a safe bound for DC levels.
 MAX_AC = 1023
@@ -20,7 +21,7 @@ MAX_DC = 2047
 
 def round_levels(normalized):
     """JPEG rounding (half away from zero) of coefficient / table, as int32."""
-    return np.trunc(normalized + np.copysign(0.5, normalized)).astype(np.int32)
+    return round_half_away(normalized).astype(np.int32)
 
 
 def coefficient_signs(normalized):

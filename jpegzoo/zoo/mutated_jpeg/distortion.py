@@ -24,6 +24,14 @@ CHUNK_PIXELS = 1 << 22
 SSIM_C2 = (0.03 * 255.0) ** 2
 
 
+def edge_padded(pixels, height, width):
+    """``pixels`` ``[H, W, C]`` extended to ``height`` x ``width`` by repeating the last row
+    and column (the coded block grid beyond the image)."""
+    rows = np.minimum(np.arange(height), pixels.shape[0] - 1)
+    cols = np.minimum(np.arange(width), pixels.shape[1] - 1)
+    return pixels[rows[:, None], cols[None, :]]
+
+
 def structure_weights(original):
     """float32 ``[H, W]`` per-pixel error weights that make SSE track SSIM.
 
@@ -58,9 +66,7 @@ class DecodedImage:
         self.qtables = [np.asarray(q, np.float32) for q in qtables]
         luma_rows, luma_cols = grids[0].shape[:2]
         size = (luma_rows * 8, luma_cols * 8)
-        rows = np.minimum(np.arange(size[0]), self.height - 1)
-        cols = np.minimum(np.arange(size[1]), self.width - 1)
-        self.original = pixels[rows[:, None], cols[None, :]].astype(np.int32)
+        self.original = edge_padded(pixels, *size).astype(np.int32)
         visible = np.zeros(size, dtype=np.float32)
         visible[:self.height, :self.width] = 1.0
         self.weights = visible * (structure_weights(self.original) if ssim_weighted else 1.0)

@@ -100,6 +100,8 @@ class MutatedEncoder:
         self.trellis_depth = int(trellis_depth)
         self.rate = rate
         self.rounds = int(rounds)
+        if self.rounds < 1:
+            raise ValueError(f"rounds must be at least 1, got {rounds}")
         self._cnn = None
 
     # -- public ---------------------------------------------------------------------------
@@ -119,11 +121,9 @@ class MutatedEncoder:
         decoded = DecodedImage(pixels, [c.rounded for c in comps],
                                [c.qtable for c in comps], factor,
                                ssim_weighted=self.distortion == "ssim")
-        lengths = self._cost_lengths(comps, optimize, layout)
-        stats = ChoiceStats()
-        for round_index in range(self.rounds + (1 if optimize else 0)):
-            if optimize and round_index > 0:
-                lengths = self._cost_lengths(comps, True, layout)
+        for _ in range(self.rounds + (1 if optimize else 0)):
+            # optimized tables are re-estimated from the current levels before each round
+            lengths = self._cost_lengths(comps, optimize, layout)
             stats = ChoiceStats()
             for comp in comps:
                 self._choose(comp, decoded, lam, lengths[comp.table_class], stats)
@@ -148,7 +148,7 @@ class MutatedEncoder:
         if "chroma" in coefficients:
             chroma = coefficients["chroma"].numpy()[0]
             grids += [chroma[:, :, 0], chroma[:, :, 1]]
-        layout = _layout(pixels, [t for t in tables], factor, grids)
+        layout = _layout(pixels, tables, factor, grids)
         order = scan_order(layout)
         interval = np.cumsum(scan_blocks(layout, restart_interval).interval_start)
         comps = []
@@ -169,19 +169,18 @@ class MutatedEncoder:
         """Per table class, (DC lengths [256], AC lengths [256]) the choice prices with."""
         if not optimize:
             return [(STD_DC_TABLES[k].lengths, STD_AC_TABLES[k].lengths) for k in (0, 1)]
-        for comp in comps:
-            layout.components[comp.index].levels = comp.levels[..., INVERSE_ZIGZAG]
+        _store_levels(comps, layout)
         blocks = scan_blocks(layout)
         symbols = block_symbols(blocks.zigzag, blocks.dc_predictors)
         dc_freq, ac_freq = symbol_frequencies(symbols, blocks.table_ids, 2)
         return [(_priced(optimal_table(dc)), _priced(optimal_table(ac)))
                 for dc, ac in zip(dc_freq, ac_freq)]
 
-    def _levels(self, comps, layout):
-        for comp in comps:
-            layout.components[comp.index].levels = comp.levels[..., INVERSE_ZIGZAG].copy()
-        for index in range(len(comps)):
-            if len(comps) > 1:
+    @staticmethod
+    def _levels(comps, layout):
+        _store_levels(comps, layout)
+        if len(comps) > 1:
+            for index in range(len(comps)):
                 fill_dummy_blocks(layout, index)
         return layout
 
@@ -298,6 +297,12 @@ def _real_blocks(layout, index):
     real_rows, real_cols = (ceil_div(n, 8) for n in layout.component_size(index))
     r, c = np.divmod(np.arange(rows * cols), cols)
     return (r < real_rows) & (c < real_cols)
+
+
+def _store_levels(comps, layout):
+    """Write the components' current zigzag levels into ``layout`` (natural order)."""
+    for comp in comps:
+        layout.components[comp.index].levels = comp.levels[..., INVERSE_ZIGZAG]
 
 
 def _chain_dc_bits(dc, restart, dc_lengths):

@@ -14,7 +14,6 @@ import functools
 
 import numpy as np
 
-from jpegzoo.export.jpeg_writer import write_jpeg
 from jpegzoo.zoo.mutated_jpeg import mutation_sets, operating_points
 from jpegzoo.zoo.mutated_jpeg.encoder import MutatedEncoder
 
@@ -47,10 +46,9 @@ class MutatedJpeg:
                         restart_interval=0, rate="exact"):
         """JPEG bytes with IJG tables scaled by ``scale`` percent and trade-off ``mu``."""
         tables = operating_points.tables_for_scale(scale)
-        lam = operating_points.lambda_for(tables, mu)
-        levels, _ = self.encoder_for(scale, rate).encode_levels(
-            image, tables, lam, subsampling, optimize, restart_interval)
-        return write_jpeg(levels, optimize=optimize, restart_interval=restart_interval)
+        return self.encoder_for(scale, rate).encode(
+            image, tables, operating_points.lambda_for(tables, mu), subsampling, optimize,
+            restart_interval)
 
     def encode(self, image, quality=75, subsampling="420", optimize=False,
                restart_interval=0, lam=None, target_ssim=None, rate="exact"):

@@ -33,7 +33,7 @@ from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
 from jpegzoo.layers.standard import ZIGZAG, quality_to_qtables
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
 from jpegzoo.zoo.mutated_jpeg.dc_path import dc_bits
-from jpegzoo.zoo.mutated_jpeg.distortion import structure_weights
+from jpegzoo.zoo.mutated_jpeg.distortion import edge_padded, structure_weights
 from jpegzoo.zoo.mutated_jpeg.operating_points import lambda_for
 
 #: RGB squared-error gain of a unit error in each YCbCr component (JFIF matrix):
@@ -76,9 +76,8 @@ def image_coefficients(image):
     luma = coefficients["luma"].numpy()[0, :, :, 0]
     chroma = coefficients["chroma"].numpy()[0]
     rows, cols = luma.shape[:2]
-    padded = pixels[np.minimum(np.arange(rows * 8), pixels.shape[0] - 1)][
-        :, np.minimum(np.arange(cols * 8), pixels.shape[1] - 1)]
-    weight = structure_weights(padded.astype(np.int32))[::8, ::8].reshape(-1)
+    padded = edge_padded(pixels, rows * 8, cols * 8).astype(np.int32)
+    weight = structure_weights(padded)[::8, ::8].reshape(-1)
     left = np.arange(rows * cols) - 1
     left[::cols] = -1
     return {"luma": luma.reshape(-1, 64)[:, ZIGZAG],
