@@ -85,3 +85,7 @@ register("mutated", "jpegzoo.zoo.mutated_jpeg:encode",
          "Mutated JPEG: per block the cheapest of rounding and mined mutations (exact rate, "
          "SSIM-weighted pixel error); quality = match libjpeg's SSIM at that quality",
          options=("lam", "target_ssim", "rate"))
+register("qtable", "jpegzoo.zoo.qtable.method:encode",
+         "learned quantization tables (qtable_generator, MS-SSIM); quality = libjpeg's "
+         "MS-SSIM at that quality in fewer bytes; optimized Huffman tables",
+         options=("lam", "target_msssim", "per_image", "rdo"))

@@ -44,12 +44,7 @@ def mozjpeg_encode(image, quality=75, subsampling="420", optimize=True, restart_
     import os
     import tempfile
 
-    try:
-        import jpeglib
-    except ImportError:
-        raise ValueError("the mozjpeg reference method needs jpeglib: "
-                         "pip install 'jpegzoo[reference]'") from None
-
+    jpeglib = _require("jpeglib", "the mozjpeg reference method")
     if restart_interval:
         raise ValueError("the mozjpeg reference encoder does not write restart markers")
     array = np.asarray(image)
@@ -70,6 +65,40 @@ def mozjpeg_encode(image, quality=75, subsampling="420", optimize=True, restart_
         picture.write_spatial(path, qt=int(quality), base_quant_tbl_idx=0, flags=flags)
         with open(path, "rb") as handle:
             return handle.read()
+
+
+def mozjpeg_cjpeg_encode(image, quality=75):
+    """Encode RGB uint8 ``[H, W, 3]`` with mozjpeg 4.0.3 as ``cjpeg -quality Q`` does: its
+    own default tables, trellis quantization, progressive scans, optimized Huffman tables,
+    4:2:0 -- mozjpeg at its strongest, the reference the qtable benchmark compares with."""
+    import os
+    import tempfile
+
+    jpeglib = _require("jpeglib", "the mozjpeg reference")
+    with jpeglib.version("mozjpeg403"), tempfile.TemporaryDirectory() as folder:
+        picture = jpeglib.from_spatial(np.ascontiguousarray(image))
+        picture.samp_factor = np.array([[2, 2], [1, 1], [1, 1]])
+        path = os.path.join(folder, "image.jpg")
+        picture.write_spatial(path, qt=int(quality))
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def jpegli_encode(image, quality=75):
+    """Encode RGB uint8 ``[H, W, 3]`` with jpegli (pyjpegli) at its defaults for
+    ``quality`` (it chooses its own tables, adaptive quantization and subsampling)."""
+    pyjpegli = _require("pyjpegli", "the jpegli reference")
+    array = np.ascontiguousarray(image, dtype=np.uint8)
+    return pyjpegli.encode(array.tobytes(), array.shape[1], array.shape[0], quality=int(quality))
+
+
+def _require(module, what):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ValueError(f"{what} needs {module}: pip install 'jpegzoo[reference]'") from None
 
 
 def decode_jpeg(data):

@@ -16,6 +16,7 @@ from PIL import Image
 
 from crafted_files import png
 from jpegzoo.cli import main
+from jpegzoo.layers.huffman import STD_DC_TABLES
 from jpegzoo.export.jpeg_reader import read_header
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -233,10 +234,34 @@ def test_encode_method_mutated(capsys, tmp_path, options):
         assert metrics.ssim(read_image(SAMPLE), decoded) >= 0.95
 
 
+@pytest.mark.parametrize("options", [["--target-msssim", "0.97"], ["--lambda", "20"],
+                                     ["-q", "60", "--no-optimize"],
+                                     ["--target-msssim", "0.96", "--rdo"]])
+def test_encode_method_qtable(capsys, tmp_path, options):
+    from jpegzoo import metrics
+    from jpegzoo.export.jpeg_reader import read_jpeg
+    from jpegzoo.imageio import read_image
+
+    out = tmp_path / "out.jpg"
+    status, stdout, err = _run(capsys, "encode", SAMPLE, out, "--method", "qtable", *options)
+    assert status == 0, err
+    assert "qtable" in stdout
+    with Image.open(out) as image:
+        decoded = np.asarray(image.convert("RGB"))
+    if "--target-msssim" in options:
+        floor = float(options[options.index("--target-msssim") + 1])
+        assert metrics.ms_ssim(read_image(SAMPLE), decoded) >= floor
+    standard = "--no-optimize" in options
+    parsed = read_jpeg(out.read_bytes())
+    assert (tuple(parsed.dc_tables[0].counts) == tuple(STD_DC_TABLES[0].counts)) == standard
+
+
 @pytest.mark.parametrize("option,value", [("--lambda", "5"), ("--target-ssim", "0.9"),
-                                          ("--rate", "cnn")])
+                                          ("--rate", "cnn"), ("--target-msssim", "0.9"),
+                                          ("--rdo", None), ("--per-image", None)])
 def test_encode_mutated_options_refused_by_other_methods(capsys, tmp_path, option, value):
-    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", option, value)
+    args = [option] if value is None else [option, value]
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", *args)
     _assert_one_line_error(status, err, option, "baseline")
     assert _listing(tmp_path) == []
 

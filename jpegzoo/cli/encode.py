@@ -1,5 +1,7 @@
 """``jpegzoo encode IN OUT``: compress one image with a registered method."""
 
+import argparse
+
 from jpegzoo import methods
 from jpegzoo.cli.arguments import bounded_int
 from jpegzoo.imageio import check_output, read_image, write_atomic
@@ -18,19 +20,30 @@ def add_parser(commands):
                         help="IJG quality 1..100 (default 75)")
     parser.add_argument("--subsampling", choices=("444", "422", "420"), default="420",
                         help="chroma subsampling (default 420; ignored for grey)")
-    parser.add_argument("--optimize", action="store_true",
-                        help="optimal Huffman tables for this image")
+    parser.add_argument("--optimize", action=argparse.BooleanOptionalAction, default=None,
+                        help="optimal Huffman tables for this image (default: the method's "
+                             "own; on for qtable, off for the others, as in libjpeg)")
     parser.add_argument("--restart-interval", default=0, metavar="MCUS",
                         type=bounded_int("restart interval", 0, 65535, "MCUs"),
                         help="restart marker every MCUS MCUs (default 0: none)")
     parser.add_argument("--method", default="baseline", metavar="NAME",
                         help=f"encoding method: {', '.join(methods.names())} (default baseline)")
-    parser.add_argument("--lambda", dest="lam", type=_positive_float, metavar="MU",
+    parser.add_argument("--lambda", dest="lam", type=_positive_float, metavar="L",
                         help="mutated: rate-distortion trade-off at plain quality tables "
                              "(larger = closer to rounding; default: calibrated to match "
-                             "libjpeg's SSIM at --quality)")
+                             "libjpeg's SSIM at --quality); qtable: the generator's "
+                             "trade-off bpp + L * (1 - MS-SSIM) (larger = higher quality)")
     parser.add_argument("--target-ssim", type=_positive_float, metavar="SSIM",
                         help="mutated: the smallest file whose SSIM reaches this value")
+    parser.add_argument("--target-msssim", type=_positive_float, metavar="T",
+                        help="qtable: the smallest file found whose decoded MS-SSIM is at "
+                             "least T (default: the MS-SSIM libjpeg reaches at --quality)")
+    parser.add_argument("--per-image", action="store_true", default=None,
+                        help="qtable: optimize the tables for this image by gradient "
+                             "descent (about 100x slower than the generator)")
+    parser.add_argument("--rdo", action="store_true", default=None,
+                        help="qtable: choose levels by rate-distortion search (the mutated "
+                             "encoder) instead of rounding: smaller files, seconds per image")
     parser.add_argument("--rate", choices=("exact", "cnn"),
                         help="mutated: rate from the exact bit counter (default) or the "
                              "mutation_bitcount CNN")
@@ -38,8 +51,6 @@ def add_parser(commands):
 
 
 def _positive_float(text):
-    import argparse
-
     try:
         value = float(text)
     except ValueError:
@@ -52,9 +63,9 @@ def _positive_float(text):
 def _method_options(args, method):
     """The method-specific options given on the command line (ValueError if the method
     does not take them)."""
-    given = {name: getattr(args, name) for name in ("lam", "target_ssim", "rate")
-             if getattr(args, name) is not None}
-    flags = {"lam": "--lambda", "target_ssim": "--target-ssim", "rate": "--rate"}
+    flags = {"lam": "--lambda", "target_ssim": "--target-ssim", "rate": "--rate",
+             "target_msssim": "--target-msssim", "per_image": "--per-image", "rdo": "--rdo"}
+    given = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
     for name in given:
         if name not in method.options:
             raise ValueError(f"{flags[name]} does not apply to method {method.name!r}")
@@ -68,8 +79,10 @@ def run(args):
     # refuse a bad output path before loading the encoder (TensorFlow) and encoding
     check_output(args.output, inputs=[args.input])
     encoder = method.load()
+    if args.optimize is not None:
+        options["optimize"] = args.optimize
     data = encoder(image, quality=args.quality, subsampling=args.subsampling,
-                   optimize=args.optimize, restart_interval=args.restart_interval, **options)
+                   restart_interval=args.restart_interval, **options)
     write_atomic(args.output, data, inputs=[args.input])
     height, width = image.shape[:2]
     print(f"{args.output}: {width}x{height}, {len(data)} bytes, "

@@ -76,3 +76,6 @@ register("mutated_jpeg", "jpegzoo.zoo.mutated_jpeg.method:build_codec",
          "Mutated JPEG encoder: mined mutation sets + calibrated operating points; writes "
          "standard baseline JPEGs (Hamidi-Rad, Mutated JPEG)",
          loader="jpegzoo.zoo.mutated_jpeg.method:load_codec")
+register("qtable_generator", "jpegzoo.zoo.qtable.generator:build_qtable_generator",
+         "image + lambda -> luma and chroma quantization tables minimising "
+         "bpp + lambda (1 - MS-SSIM) (Chiu; Compression.ai)")

@@ -1,0 +1,193 @@
+"""Train ``qtable_generator`` on crops of a photo folder (unsupervised, resumable).
+
+Each step draws ``batch`` random crops (``crop`` px, random flips) from the training photos
+and a log-uniform lambda per crop, and minimises the mean of
+``bpp + lambda * (1 - MS-SSIM)`` (:mod:`.objective`) through the generator's tables. Photos
+are split into training and validation by a hash of their file names (the split of
+:mod:`jpegzoo.datasets`); validation is the same objective on fixed centre crops at fixed
+lambdas. Checkpoints (model, optimizer, step) are kept in ``work`` and training resumes from
+the newest one; the best validation weights are written to ``work/best.weights.h5``.
+
+    python -m jpegzoo.zoo.qtable.training --images ../shared/data/train \\
+        --work /work/cache/qtable --steps 3000
+"""
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+
+VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
+
+
+def load_photos(folder, validation_fraction=0.1, min_side=256):
+    """``{"train": [uint8 images], "validation": [...]}`` of a folder of RGB photos, split
+    as :mod:`jpegzoo.datasets` splits folders (by a hash of each relative path)."""
+    from jpegzoo.datasets.folder_split import list_images, partition
+    from jpegzoo.imageio import read_image
+
+    photos = {}
+    for split, paths in partition(list_images(folder), validation_fraction).items():
+        images = [read_image(Path(folder) / path) for path in paths]
+        photos[split] = [i for i in images if i.ndim == 3 and min(i.shape[:2]) >= min_side]
+    return photos
+
+
+def random_crops(rng, photos, batch, crop):
+    """``[batch, crop, crop, 3]`` uint8 random crops with random flips."""
+    out = np.empty((batch, crop, crop, 3), np.uint8)
+    for i in range(batch):
+        image = photos[rng.integers(len(photos))]
+        top = rng.integers(image.shape[0] - crop + 1)
+        left = rng.integers(image.shape[1] - crop + 1)
+        patch = image[top:top + crop, left:left + crop]
+        if rng.random() < 0.5:
+            patch = patch[:, ::-1]
+        if rng.random() < 0.5:
+            patch = patch[::-1]
+        out[i] = patch
+    return out
+
+
+def centre_crops(photos, crop):
+    return np.stack([p[(p.shape[0] - crop) // 2:][:crop, (p.shape[1] - crop) // 2:][:, :crop]
+                     for p in photos])
+
+
+def log_uniform(rng, size, low_high):
+    low, high = np.log(low_high)
+    return np.exp(rng.uniform(low, high, size)).astype(np.float32)
+
+
+class Trainer:
+    """Holds the model, the objective and the resumable state of one training run."""
+
+    def __init__(self, work, photos, batch=8, crop=256, steps=3000, learning_rate=1e-3,
+                 seed=0):
+        import tensorflow as tf
+
+        from jpegzoo.zoo.qtable.generator import LAMBDA_RANGE, build_qtable_generator
+        from jpegzoo.zoo.qtable.objective import RateDistortion
+        from jpegzoo.zoo.qtable.rate_fit import shipped_estimator
+
+        self.work, self.photos = Path(work), photos
+        self.batch, self.crop, self.steps = batch, crop, steps
+        self.lambda_range = LAMBDA_RANGE
+        self.model = build_qtable_generator()
+        self.objective = RateDistortion("420", shipped_estimator())
+        schedule = tf.keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.05)
+        self.optimizer = tf.keras.optimizers.Adam(schedule)
+        self.step = tf.Variable(0, dtype=tf.int64)
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+                                              step=self.step)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.work / "checkpoints", 2)
+        self.rng = np.random.default_rng(seed)
+        self._adapt_normalization()
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint)
+            self.rng = np.random.default_rng([seed, int(self.step.numpy())])
+        self.train_step = tf.function(self._train_step, reduce_retracing=True)
+
+    def _adapt_normalization(self):
+        """Fit the input normalization to the statistics of training crops (deterministic)."""
+        rng = np.random.default_rng(1234)
+        crops = random_crops(rng, self.photos["train"], 64, self.crop)
+        statistics = self.model.get_layer("statistics")(crops)
+        self.model.get_layer("normalize").adapt(statistics)
+
+    def _train_step(self, images, lam):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tables = self.model({"image": images, "lam": lam[:, None]}, training=True)["tables"]
+            pixels = tf.cast(images, tf.float32)
+            coefficients = self.objective.coefficients(pixels)
+            loss, bpp, quality = self.objective.loss(pixels, coefficients, tables, lam)
+            mean_loss = tf.reduce_mean(loss)
+        variables = self.model.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(mean_loss, variables), variables))
+        return mean_loss, tf.reduce_mean(bpp), tf.reduce_mean(quality)
+
+    def validate(self):
+        """Mean validation loss over the fixed crops and lambdas."""
+        import tensorflow as tf
+
+        crops = centre_crops(self.photos["validation"], self.crop)
+        pixels = tf.constant(crops.astype(np.float32))
+        coefficients = self.objective.coefficients(pixels)
+        losses = []
+        for lam in VALIDATION_LAMBDAS:
+            lam = tf.fill([len(crops)], lam)
+            tables = self.model({"image": tf.constant(crops), "lam": lam[:, None]})["tables"]
+            loss, _, _ = self.objective.loss(pixels, coefficients, tables, lam)
+            losses.append(float(tf.reduce_mean(loss / lam)))
+        return float(np.mean(losses))
+
+    def run(self, validate_every=250, progress=True):
+        from tqdm import tqdm
+
+        history = self.work / "history.csv"
+        best = min((float(r["validation"]) for r in _read_history(history)), default=np.inf)
+        bar = tqdm(total=self.steps, initial=int(self.step.numpy()), disable=not progress,
+                   desc="qtable_generator")
+        started = time.time()
+        while int(self.step.numpy()) < self.steps:
+            images = random_crops(self.rng, self.photos["train"], self.batch, self.crop)
+            lam = log_uniform(self.rng, self.batch, self.lambda_range)
+            loss, bpp, quality = (float(v) for v in self.train_step(images, lam))
+            self.step.assign_add(1)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.3f}", bpp=f"{bpp:.3f}", msssim=f"{quality:.4f}")
+            step = int(self.step.numpy())
+            if step % validate_every == 0 or step == self.steps:
+                validation = self.validate()
+                _append_history(history, step, loss, bpp, quality, validation,
+                                time.time() - started)
+                self.manager.save()
+                if validation < best:
+                    best = validation
+                    self.model.save_weights(str(self.work / "best.weights.h5"))
+        bar.close()
+        return best
+
+
+def _read_history(path):
+    if not path.is_file():
+        return []
+    with open(path) as handle:
+        return list(csv.DictReader(handle))
+
+
+def _append_history(path, step, loss, bpp, quality, validation, seconds):
+    new = not path.is_file()
+    with open(path, "a", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["step", "loss", "bpp", "ms_ssim", "validation", "seconds"])
+        writer.writerow([step, f"{loss:.5f}", f"{bpp:.5f}", f"{quality:.5f}",
+                         f"{validation:.6f}", f"{seconds:.0f}"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=256)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    Path(args.work).mkdir(parents=True, exist_ok=True)
+    photos = load_photos(args.images)
+    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
+    trainer = Trainer(args.work, photos, args.batch, args.crop, args.steps,
+                      args.learning_rate, args.seed)
+    best = trainer.run()
+    print(f"best validation loss {best:.5f}; weights in {args.work}/best.weights.h5")
+
+
+if __name__ == "__main__":
+    main()
