@@ -51,6 +51,12 @@ def make_strategy(name):
     raise ValueError(f"unknown strategy {name!r}; use one of {', '.join(STRATEGIES)}")
 
 
+#: Zoo models trained by their own loop (not Keras ``fit`` on a dataset):
+#: ``train(images_dir, work_dir, steps, batch_size, seed, learning_rate, init_weights,
+#: validate_every) -> best weights path``.
+CUSTOM_LOOPS = {"qtable_generator": "jpegzoo.zoo.qtable.training:train"}
+
+
 def recipe(name):
     """The training recipe of zoo model ``name``."""
     if name == "mutation_bitcount":
@@ -74,7 +80,11 @@ def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size
 
     from jpegzoo import zoo
 
+    if name in CUSTOM_LOOPS:
+        return _custom_loop(name, images_dir, work_dir, epochs, steps_per_epoch, batch_size,
+                            seed, init_weights, learning_rate)
     steps = recipe(name)
+    batch_size = batch_size or 512
     os.makedirs(work_dir, exist_ok=True)
     steps.prepare(images_dir, work_dir, seed, **(data_options or {}))
     train_data, validation_data = steps.datasets(work_dir, batch_size, seed)
@@ -99,6 +109,19 @@ def train(name, images_dir, work_dir, epochs=40, steps_per_epoch=500, batch_size
               steps_per_epoch=steps_per_epoch, validation_steps=steps.validation_steps,
               callbacks=callbacks, verbose=verbose)
     return best
+
+
+def _custom_loop(name, images_dir, work_dir, epochs, steps_per_epoch, batch_size, seed,
+                 init_weights, learning_rate):
+    import importlib
+
+    module, function = CUSTOM_LOOPS[name].split(":")
+    loop = getattr(importlib.import_module(module), function)
+    options = {"batch_size": batch_size} if batch_size else {}
+    if learning_rate:
+        options["learning_rate"] = learning_rate
+    return loop(images_dir, work_dir, steps=epochs * steps_per_epoch, seed=seed,
+                init_weights=init_weights, validate_every=steps_per_epoch, **options)
 
 
 # --- mutation_bitcount ------------------------------------------------------------------

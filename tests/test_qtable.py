@@ -17,7 +17,7 @@ from jpegzoo.export.baseline import image_to_levels
 from jpegzoo.layers.rate_estimators import LogMagnitudeRate, l1_level_proxy
 from jpegzoo.layers.standard import quality_to_qtables
 from jpegzoo.reference_codecs import decode_jpeg
-from jpegzoo.zoo.qtable import method, rate_fit
+from jpegzoo.zoo.qtable import inference, method, rate_fit
 from jpegzoo.zoo.qtable.generator import build_qtable_generator
 from jpegzoo.zoo.qtable.objective import RateDistortion, integer_tables
 from jpegzoo.zoo.qtable.optimizer import optimize_tables
@@ -157,7 +157,7 @@ def test_generator_config_round_trips():
 
 def test_shipped_generator_gives_coarser_tables_for_smaller_lambda():
     image = _sample()
-    coarse, fine = method.generator_tables(image, 5.0), method.generator_tables(image, 500.0)
+    coarse, fine = inference.generator_tables(image, 5.0), inference.generator_tables(image, 500.0)
     assert coarse.mean() > 2 * fine.mean()
 
 
@@ -216,6 +216,14 @@ def test_small_and_odd_images_open_in_pillow(shape):
             data = method.encode(image, **options)
             decoded = np.asarray(Image.open(io.BytesIO(data)))
             assert decoded.shape == image.shape
+
+
+def test_grey_image_meets_the_floor_with_one_component():
+    grey = np.ascontiguousarray(_sample("kodim05_crop256.png")[..., 1])
+    data = method.encode(grey, target_msssim=0.97)
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert decoded.mode == "L"
+        assert metrics.ms_ssim(grey, np.asarray(decoded)) >= 0.97
 
 
 def test_method_errors_are_clear():

@@ -60,3 +60,20 @@ def test_training_resumes(tmp_path, images, strategy, monkeypatch):
 def test_unknown_strategy():
     with pytest.raises(ValueError, match="mirrored"):
         training.make_strategy("tpu-pod")
+
+
+def test_qtable_generator_trains_through_the_same_entry_point_and_resumes(tmp_path, images):
+    work = tmp_path / "qtable"
+    options = dict(epochs=1, steps_per_epoch=2, batch_size=2)
+    best = training.train("qtable_generator", str(images), str(work), **options)
+    with open(work / "history.csv") as handle:
+        assert [int(r["step"]) for r in csv.DictReader(handle)] == [2]
+    assert best.endswith("qtable_generator.weights.h5")
+    training.train("qtable_generator", str(images), str(work), epochs=2, steps_per_epoch=2,
+                   batch_size=2)  # resumes at step 2, stops at 4
+    with open(work / "history.csv") as handle:
+        assert [int(r["step"]) for r in csv.DictReader(handle)] == [2, 4]
+    from jpegzoo import zoo
+
+    model = zoo.build("qtable_generator")
+    model.load_weights(best)

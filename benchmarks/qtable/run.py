@@ -107,6 +107,7 @@ def smallest_meeting_floor(image, encoder, floor):
 
 def run_curves(recorder):
     from jpegzoo.zoo.qtable import method
+    from jpegzoo.zoo.qtable.inference import generator_tables
 
     image = recorder.image
     for name, encoder in reference_encoders().items():
@@ -117,7 +118,7 @@ def run_curves(recorder):
         data, seconds = timed(method.encode, image, quality=quality)
         recorder.measure("qtable", quality, data, seconds)
     for lam in LAMBDAS:
-        tables, table_seconds = timed(method.generator_tables, image, lam)
+        tables, table_seconds = timed(generator_tables, image, lam)
         data, seconds = timed(method.encode, image, lam=lam)
         recorder.measure("qtable_lambda", lam, data, seconds, table_seconds)
         data, seconds = timed(method.encode, image, lam=lam, rdo=True)
@@ -126,6 +127,8 @@ def run_curves(recorder):
 
 def run_floor(recorder):
     from jpegzoo.zoo.qtable import method
+    from jpegzoo.zoo.qtable.floor_search import search_generator, search_scale
+    from jpegzoo.zoo.qtable.inference import generator_tables
     from jpegzoo.zoo.qtable.optimizer import optimize_tables
 
     image = recorder.image
@@ -134,13 +137,13 @@ def run_floor(recorder):
         if data is not None:
             recorder.measure(f"floor_{name}", quality, data, seconds)
     write = method.plain_writer(image)
-    (data, lam), seconds = timed(method.search_generator, image, FLOOR, write)
-    _, table_seconds = timed(method.generator_tables, image, lam)
+    (data, lam), seconds = timed(search_generator, image, FLOOR, write)
+    _, table_seconds = timed(generator_tables, image, lam)
     recorder.measure("floor_qtable", lam, data, seconds, table_seconds)
     start = time.perf_counter()
-    init = method.generator_tables(image, lam)
+    init = generator_tables(image, lam)
     optimized, table_seconds = timed(optimize_tables, image, lam, "420", init=init)
-    data = method.search_scale(image, optimized.tables, FLOOR, write)
+    data = search_scale(image, optimized.tables, FLOOR, write)
     recorder.measure("floor_qtable_per_image", lam, data, time.perf_counter() - start,
                      table_seconds)
     data, seconds = timed(method.encode, image, target_msssim=FLOOR, rdo=True)

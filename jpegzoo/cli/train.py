@@ -17,7 +17,9 @@ def add_parser(commands):
                              "(default ./training/NAME)")
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--steps-per-epoch", type=int, default=500)
-    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="examples per step (default: the model's recipe, e.g. 512 "
+                             "blocks for mutation_bitcount, 8 crops for qtable_generator)")
     parser.add_argument("--strategy", choices=STRATEGIES, default="default",
                         help="tf.distribute strategy: default (one device), mirrored (all "
                              "local GPUs), multi_worker (TF_CONFIG)")

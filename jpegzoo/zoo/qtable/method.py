@@ -23,90 +23,12 @@ tables for the floor. Huffman tables are optimized by default: the rate model th
 were learned with is that of an optimized scan.
 """
 
-import functools
-
 import numpy as np
 
-LAMBDA_STEPS = 7
-SCALE_STEPS = 7
-SCALE_RANGE = (1 / 64, 64.0)
+from jpegzoo.zoo.qtable.floor_search import search_generator, search_scale
+from jpegzoo.zoo.qtable.inference import generator_tables, integer
+
 RDO_STEPS = 4
-
-
-@functools.lru_cache(maxsize=1)
-def load_generator():
-    """The shipped ``qtable_generator`` and a compiled forward pass for one image."""
-    import tensorflow as tf
-
-    from jpegzoo import zoo
-
-    model = zoo.load("qtable_generator")
-
-    @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8),
-                                  tf.TensorSpec([1, 1], tf.float32)])
-    def forward(image, lam):
-        return model({"image": image, "lam": lam})["tables"]
-
-    return model, forward
-
-
-def rgb_view(image):
-    """uint8 ``[H, W, 3]`` of an RGB or grey image (the generator looks at RGB)."""
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[2] == 3:
-        return image
-    grey = image.reshape(image.shape[0], image.shape[1])
-    return np.repeat(grey[..., None], 3, axis=2)
-
-
-def generator_tables(image, lam):
-    """Float tables ``[2, 64]`` from the shipped generator for trade-off ``lam``."""
-    _, forward = load_generator()
-    tables = forward(rgb_view(image)[None], np.array([[lam]], np.float32))
-    return np.asarray(tables)[0]
-
-
-def integer(tables, scale=1.0):
-    """``tables * scale`` rounded to integers in 1..255 (int32 ``[2, 64]``)."""
-    return np.clip(np.floor(np.asarray(tables) * scale + 0.5), 1, 255).astype(np.int32)
-
-
-class FloorSearch:
-    """Encodes with given tables and keeps the smallest file whose MS-SSIM meets a floor.
-
-    ``write(int tables [2, 64]) -> bytes`` makes the file (plain rounding or RDO levels).
-    """
-
-    def __init__(self, image, floor, write):
-        self.image, self.floor, self.write = image, float(floor), write
-        self.best = None
-        self.attempts = 0
-
-    def attempt(self, tables):
-        """Encode with int ``tables``; True if the decoded file meets the floor."""
-        from jpegzoo import metrics
-        from jpegzoo.reference_codecs import decode_jpeg
-
-        data = self.write(tables)
-        self.attempts += 1
-        score = metrics.ms_ssim(self.image, decode_jpeg(data))
-        if score < self.floor:
-            return False
-        if self.best is None or len(data) < len(self.best):
-            self.best = data
-        return True
-
-    def bisect(self, make_tables, low, high, steps):
-        """Bisection on a parameter where ``low`` is coarse (may fail) and ``high`` fine;
-        returns the coarsest passing value found (None if none passed)."""
-        passing = None
-        for _ in range(steps):
-            middle = 0.5 * (low + high)
-            if self.attempt(make_tables(middle)):
-                passing, high = middle, middle
-            else:
-                low = middle
-        return passing
 
 
 def plain_writer(image, subsampling="420", optimize=True, restart_interval=0):
@@ -137,48 +59,6 @@ def rdo_writer(image, subsampling="420", optimize=True, restart_interval=0):
                                                restart_interval)
 
     return write
-
-
-def search_generator(image, floor, write):
-    """(bytes, lambda) of the smallest file found from the generator's tables meeting
-    MS-SSIM ``floor`` (see the module docstring); ``write`` makes a file from tables."""
-    from jpegzoo.zoo.qtable.generator import LAMBDA_RANGE
-
-    search = FloorSearch(image, floor, write)
-    low, high = np.log(LAMBDA_RANGE)
-
-    def tables_at(log_lam):
-        return generator_tables(image, float(np.exp(log_lam)))
-
-    if not search.attempt(integer(tables_at(high))):  # finer than the trained range
-        _scale_search(search, tables_at(high), fine=True)
-        return search.best, LAMBDA_RANGE[1]
-    if search.attempt(integer(tables_at(low))):  # coarser than the trained range
-        _scale_search(search, tables_at(low), fine=False)
-        return search.best, LAMBDA_RANGE[0]
-    log_lam = search.bisect(lambda v: integer(tables_at(v)), low, high, LAMBDA_STEPS)
-    return search.best, float(np.exp(high if log_lam is None else log_lam))
-
-
-def _scale_search(search, tables, fine):
-    """Scale ``tables`` down (``fine``) or up until the floor is met at the coarsest scale;
-    ValueError if even all-ones tables miss it."""
-    low, high = (0.0, np.log(SCALE_RANGE[0])) if fine else (np.log(SCALE_RANGE[1]), 0.0)
-    found = search.bisect(lambda v: integer(tables, np.exp(v)), low, high, SCALE_STEPS)
-    if found is None and fine and not search.attempt(np.ones((2, 64), np.int32)):
-        raise ValueError(f"MS-SSIM {search.floor} is not reachable for this image even with "
-                         f"all quantization steps 1")
-
-
-def search_scale(image, tables, floor, write, coarse=1.5, fine=1 / 1.5, steps=SCALE_STEPS):
-    """Smallest file meeting the floor from ``tables * s``, bisection on ``s`` from
-    ``coarse`` to ``fine``, widening to the full scale range if none passes."""
-    search = FloorSearch(image, floor, write)
-    found = search.bisect(lambda v: integer(tables, np.exp(v)), np.log(coarse), np.log(fine),
-                          steps)
-    if found is None:
-        _scale_search(search, tables, fine=True)
-    return search.best
 
 
 def reference_msssim(image, quality, subsampling):
@@ -251,6 +131,9 @@ def _check_target(target, small, shape):
 def _optimized(image, lam, init, subsampling):
     from jpegzoo.zoo.qtable.optimizer import optimize_tables
 
-    if image.ndim != 3 or min(image.shape[:2]) < 161:
-        raise ValueError("the per-image optimizer needs an RGB image of at least 161 px a side")
+    from jpegzoo.metrics import MS_SSIM_MIN_SIZE
+
+    if image.ndim != 3 or min(image.shape[:2]) < MS_SSIM_MIN_SIZE:
+        raise ValueError(f"the per-image optimizer needs an RGB image of at least "
+                         f"{MS_SSIM_MIN_SIZE} px a side")
     return optimize_tables(image, lam, subsampling, init=init).tables

@@ -6,10 +6,11 @@ and a log-uniform lambda per crop, and minimises the mean of
 are split into training and validation by a hash of their file names (the split of
 :mod:`jpegzoo.datasets`); validation is the same objective on fixed centre crops at fixed
 lambdas. Checkpoints (model, optimizer, step) are kept in ``work`` and training resumes from
-the newest one; the best validation weights are written to ``work/best.weights.h5``.
+the newest one; the best validation weights are written to
+``work/qtable_generator.weights.h5``.
 
-    python -m jpegzoo.zoo.qtable.training --images ../shared/data/train \\
-        --work /work/cache/qtable --steps 3000
+    jpegzoo train qtable_generator --images ../shared/data/train --work W \\
+        --epochs 32 --steps-per-epoch 250          # or: python -m jpegzoo.zoo.qtable.training
 """
 
 import argparse
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
+BEST_WEIGHTS = "qtable_generator.weights.h5"
 
 
 def load_photos(folder, validation_fraction=0.1, min_side=256):
@@ -65,7 +67,7 @@ class Trainer:
     """Holds the model, the objective and the resumable state of one training run."""
 
     def __init__(self, work, photos, batch=8, crop=256, steps=3000, learning_rate=1e-3,
-                 seed=0):
+                 seed=0, init_weights=None):
         import tensorflow as tf
 
         from jpegzoo.zoo.qtable.generator import LAMBDA_RANGE, build_qtable_generator
@@ -85,6 +87,8 @@ class Trainer:
         self.manager = tf.train.CheckpointManager(self.checkpoint, self.work / "checkpoints", 2)
         self.rng = np.random.default_rng(seed)
         self._adapt_normalization()
+        if init_weights:
+            self.model.load_weights(init_weights)
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint)
             self.rng = np.random.default_rng([seed, int(self.step.numpy())])
@@ -114,7 +118,8 @@ class Trainer:
         """Mean validation loss over the fixed crops and lambdas."""
         import tensorflow as tf
 
-        crops = centre_crops(self.photos["validation"], self.crop)
+        # a folder too small to hold a validation photo validates on training photos
+        crops = centre_crops(self.photos["validation"] or self.photos["train"][:4], self.crop)
         pixels = tf.constant(crops.astype(np.float32))
         coefficients = self.objective.coefficients(pixels)
         losses = []
@@ -148,7 +153,7 @@ class Trainer:
                 self.manager.save()
                 if validation < best:
                     best = validation
-                    self.model.save_weights(str(self.work / "best.weights.h5"))
+                    self.model.save_weights(str(self.work / BEST_WEIGHTS))
         bar.close()
         return best
 
@@ -170,6 +175,19 @@ def _append_history(path, step, loss, bpp, quality, validation, seconds):
                          f"{validation:.6f}", f"{seconds:.0f}"])
 
 
+def train(images_dir, work_dir, steps=8000, batch_size=8, seed=0, learning_rate=1e-3,
+          init_weights=None, validate_every=250, crop=256):
+    """Train (or resume) in ``work_dir``; returns the path of the best weights."""
+    Path(work_dir).mkdir(parents=True, exist_ok=True)
+    photos = load_photos(images_dir)
+    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
+    trainer = Trainer(work_dir, photos, batch_size, crop, steps, learning_rate, seed,
+                      init_weights)
+    best = trainer.run(validate_every)
+    print(f"best validation loss {best:.5f}")
+    return str(Path(work_dir) / BEST_WEIGHTS)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", required=True)
@@ -180,13 +198,8 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    Path(args.work).mkdir(parents=True, exist_ok=True)
-    photos = load_photos(args.images)
-    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
-    trainer = Trainer(args.work, photos, args.batch, args.crop, args.steps,
-                      args.learning_rate, args.seed)
-    best = trainer.run()
-    print(f"best validation loss {best:.5f}; weights in {args.work}/best.weights.h5")
+    print(train(args.images, args.work, args.steps, args.batch, args.seed, args.learning_rate,
+                crop=args.crop))
 
 
 if __name__ == "__main__":
