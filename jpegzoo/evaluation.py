@@ -74,7 +74,7 @@ def _measure(name, method, quality, image, data, with_ms_ssim):
 
 def mean_curves(points):
     """Average over images: dict method -> dict of arrays (quality, bpp, psnr, psnr_y,
-    ms_ssim), sorted by quality."""
+    ms_ssim, and ms_ssim_db = -10 log10(1 - ms_ssim)), sorted by quality."""
     curves = {}
     for method in dict.fromkeys(p.method for p in points):
         rows = [p for p in points if p.method == method]
@@ -83,6 +83,8 @@ def mean_curves(points):
         for field in ("bpp", "psnr", "psnr_y", "ms_ssim"):
             curve[field] = np.array([np.mean([getattr(p, field) for p in rows
                                               if p.quality == q]) for q in qualities])
+        with np.errstate(divide="ignore"):  # MS-SSIM in dB, the scale BD-rates interpolate
+            curve["ms_ssim_db"] = -10.0 * np.log10(1.0 - curve["ms_ssim"])
         curves[method] = curve
     return curves
 
@@ -113,7 +115,8 @@ def summary_table(curves, anchor=None):
                          f"{curve['ms_ssim'][i]:.5f} |")
     if anchor in curves and len(curves) > 1:
         lines += ["", f"BD-rate against {anchor} (negative = fewer bits at equal quality):", ""]
-        for field, label in (("psnr", "PSNR"), ("psnr_y", "Y-PSNR")):
+        for field, label in (("psnr", "PSNR"), ("psnr_y", "Y-PSNR"),
+                             ("ms_ssim_db", "MS-SSIM in dB")):
             for method, value in bd_rates(curves, anchor, field).items():
                 lines.append(f"- {method}: {value:+.2f} % ({label})")
     return "\n".join(lines) + "\n"

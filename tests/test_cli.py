@@ -550,6 +550,7 @@ def test_demo(capsys, tmp_path):
         plot.load()
     summary = (out / "rd_summary.md").read_text()
     assert "baseline" in summary and "pillow" in summary
+    assert "(MS-SSIM in dB)" in summary
     assert "rd_curve.png" in stdout
 
 
