@@ -1,5 +1,5 @@
 """Keras 3 layers and exact numerics of JPEG: block DCT, colour, subsampling, zigzag,
-quantization, Huffman tables and the exact bit counter.
+quantization, Huffman tables, the exact bit counter, rate estimators and GDN.
 
 This subpackage imports nothing else of jpegzoo. Names are imported lazily (PEP 562), so
 the numpy-only parts (``standard``, ``huffman``, ``bit_counter``) load without Keras.
@@ -12,11 +12,13 @@ _EXPORTS = {
                     "size_category", "symbol_bits", "symbol_costs", "symbol_frequencies"],
     "color": ["RGBToYCbCr", "YCbCrToRGB"],
     "dct": ["BlockDCT", "BlockIDCT", "crop_to", "dct_matrix", "pad_to_multiple"],
+    "gdn": ["GDN", "IGDN", "lower_bound"],
     "huffman": ["STD_AC_TABLES", "STD_DC_TABLES", "HuffmanTable", "optimal_table"],
     "islow_dct": ["islow_fdct", "islow_idct"],
     "jpeg_transform": ["JpegAnalysis", "JpegSynthesis", "compiled_analysis",
                        "compiled_transform", "mcu_size"],
     "quantization": ["Dequantize", "Quantize"],
+    "rate_estimators": ["LogMagnitudeRate", "l1_level_proxy"],
     "standard": ["INVERSE_ZIGZAG", "STD_CHROMINANCE_QTABLE", "STD_LUMINANCE_QTABLE", "ZIGZAG",
                  "chroma_factors", "component_qtables", "luma_sampling_factors", "quality_scaling",
                  "quality_to_qtables", "scale_qtable"],
