@@ -1,5 +1,5 @@
 """Keras 3 layers and exact numerics of JPEG: block DCT, colour, subsampling, zigzag,
-quantization, Huffman tables, the exact bit counter, rate estimators and GDN.
+quantization, Huffman tables, the exact bit counter, rate estimators, GDN and learned entropy models.
 
 This subpackage imports nothing else of jpegzoo. Names are imported lazily (PEP 562), so
 the numpy-only parts (``standard``, ``huffman``, ``bit_counter``) load without Keras.
@@ -12,6 +12,7 @@ _EXPORTS = {
                     "size_category", "symbol_bits", "symbol_costs", "symbol_frequencies"],
     "color": ["RGBToYCbCr", "YCbCrToRGB"],
     "dct": ["BlockDCT", "BlockIDCT", "crop_to", "dct_matrix", "pad_to_multiple"],
+    "entropy_models": ["FactorizedEntropyModel"],
     "gdn": ["GDN", "IGDN", "lower_bound"],
     "huffman": ["STD_AC_TABLES", "STD_DC_TABLES", "HuffmanTable", "optimal_table"],
     "islow_dct": ["islow_fdct", "islow_idct"],
