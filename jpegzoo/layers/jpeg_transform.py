@@ -15,7 +15,6 @@ Tensors:
 import functools
 
 import keras
-import numpy as np
 from keras import ops
 
 from jpegzoo.layers.color import RGBToYCbCr, YCbCrToRGB, round_half_away, straight_through
