@@ -2,8 +2,10 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
+from jpegzoo.layers import range_coding
 from jpegzoo.layers.entropy_models import FactorizedEntropyModel
 
 
@@ -35,9 +37,9 @@ def test_training_adds_uniform_noise_and_inference_rounds():
     np.testing.assert_array_equal(rounded, [[1, -1, 1, -3]])
 
 
-def test_learns_the_entropy_of_a_quantized_laplacian():
-    """Fitted by gradient descent on noisy samples, the coded cost of rounded Laplacian
-    samples comes within 2 % of their empirical entropy (the lower bound)."""
+@pytest.fixture(scope="module")
+def laplacian_model():
+    """A model fitted by gradient descent on noisy Laplacian samples, and the samples."""
     rng = np.random.default_rng(4)
     samples = rng.laplace(0.0, 2.0, (4096, 2)).astype(np.float32)
     model = FactorizedEntropyModel(seed=4)
@@ -50,6 +52,13 @@ def test_learns_the_entropy_of_a_quantized_laplacian():
             loss = tf.reduce_mean(bits)
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_weights),
                                       model.trainable_weights))
+    return model, samples
+
+
+def test_learns_the_entropy_of_a_quantized_laplacian(laplacian_model):
+    """The coded cost of rounded Laplacian samples comes within 2 % of their empirical
+    entropy (the lower bound)."""
+    model, samples = laplacian_model
     rounded = np.round(samples)
     _, bits = model(rounded)
     entropy = 0.0
@@ -58,6 +67,26 @@ def test_learns_the_entropy_of_a_quantized_laplacian():
         p = counts / counts.sum()
         entropy += -(p * np.log2(p)).sum()
     assert float(np.mean(bits)) < 1.02 * entropy
+
+
+def test_range_coded_latents_decode_exactly_at_the_estimated_size(laplacian_model):
+    """Integer tables from the learned density: decoding gives the latents back bit for
+    bit (out-of-support values through the escape), and the payload is within 1 % of the
+    model's bit estimate."""
+    model, samples = laplacian_model
+    latents = np.round(samples).astype(np.int32).reshape(1, 64, 64, 2)
+    tables = model.coding_tables()
+    assert np.all(tables.counts >= 1)
+    data = range_coding.encode(latents, tables)
+    np.testing.assert_array_equal(range_coding.decode(data, latents.shape, tables), latents)
+    estimate = float(model(latents.astype(np.float32))[1][0])
+    assert abs(8 * len(data) - estimate) / estimate < 0.01
+    wild = latents.copy()
+    wild[0, 0, 0] = [100000, -4000]
+    np.testing.assert_array_equal(
+        range_coding.decode(range_coding.encode(wild, tables), wild.shape, tables), wild)
+    with pytest.raises(ValueError, match="32-bit words"):
+        range_coding.decode(data[:-1], latents.shape, tables)
 
 
 def test_config_round_trips():

@@ -100,6 +100,30 @@ class FactorizedEntropyModel(keras.layers.Layer):
             y_hat = straight_through(y, round_half_away(y))
         return y_hat, self.bits(y_hat)
 
+    def coding_tables(self, max_value=1024, tail_mass=1e-9, precision=16):
+        """Integer :class:`~jpegzoo.layers.range_coding.CodingTables` of the learned density
+        (computed once, in float, then fixed): per channel the integer support holding all
+        but ``tail_mass`` of the mass within ``[-max_value, max_value]``; the rest goes to
+        the escape symbol."""
+        from jpegzoo.layers.range_coding import tables_from_pmf
+
+        grid = np.arange(-max_value, max_value + 1, dtype=np.float32)
+        channels = int(self.matrices[0].shape[0])
+        pmf = np.asarray(self.likelihood(np.repeat(grid[:, None], channels, axis=1))).T
+        cumulative = np.cumsum(pmf, axis=1)
+        low = np.argmax(cumulative > tail_mass / 2, axis=1)
+        high = np.argmax(cumulative >= cumulative[:, -1:] - tail_mass / 2, axis=1)
+        size = int((high - low).max()) + 1
+        rows = np.zeros((channels, size))
+        for channel in range(channels):
+            part = pmf[channel, low[channel]:high[channel] + 1]
+            rows[channel, :len(part)] = part
+        tables = tables_from_pmf(rows, grid[low].astype(np.int32), precision)
+        sizes = (high - low + 1).astype(np.int32)
+        counts = tables.counts.copy()
+        counts[np.arange(channels), sizes] = tables.counts[:, -1]  # escape after own support
+        return type(tables)(tables.offsets, counts, sizes)
+
     def get_config(self):
         return {**super().get_config(), "filters": list(self.filters),
                 "init_scale": self.init_scale, "likelihood_bound": self.likelihood_bound,
