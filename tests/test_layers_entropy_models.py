@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from jpegzoo.layers import range_coding
-from jpegzoo.layers.entropy_models import FactorizedEntropyModel
+from jpegzoo.layers.entropy_models import FactorizedEntropyModel, GaussianConditional
 
 
 def test_bin_probabilities_sum_to_one_per_channel():
@@ -76,7 +76,8 @@ def test_range_coded_latents_decode_exactly_at_the_estimated_size(laplacian_mode
     model, samples = laplacian_model
     latents = np.round(samples).astype(np.int32).reshape(1, 64, 64, 2)
     tables = model.coding_tables()
-    assert np.all(tables.counts >= 1)
+    for row, size in zip(tables.counts, tables.sizes):
+        assert np.all(row[:size + 1] >= 1)
     data = range_coding.encode(latents, tables)
     np.testing.assert_array_equal(range_coding.decode(data, latents.shape, tables), latents)
     estimate = float(model(latents.astype(np.float32))[1][0])
@@ -98,3 +99,42 @@ def test_config_round_trips():
     clone.build(y.shape)
     clone.set_weights(model.get_weights())
     np.testing.assert_allclose(clone(y)[1], model(y)[1], rtol=1e-6)
+
+
+def test_gaussian_conditional_density_and_bits():
+    model = GaussianConditional(seed=6)
+    grid = np.arange(-60, 61, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    scales = np.array([[0.05, 1.0, 9.0]], np.float32) * np.ones_like(grid)
+    np.testing.assert_allclose(model.likelihood(grid, scales).numpy().sum(axis=0), 1.0,
+                               atol=1e-5)
+    y = np.array([[0.2, 3.7, -8.4]], np.float32)
+    means = np.array([[0.1, 1.0, -2.0]], np.float32)
+    y_hat, bits = model(y, np.array([[1.0, 2.0, 4.0]], np.float32), means)
+    np.testing.assert_allclose(y_hat, [[0.1, 4.0, -8.0]], atol=1e-6)  # round(y - mean) + mean
+    expected = -np.log2(model.likelihood(y_hat - means, np.array([[1.0, 2.0, 4.0]]))).sum()
+    np.testing.assert_allclose(bits, [expected], rtol=1e-5)
+
+
+def test_gaussian_conditional_codes_exactly_near_the_estimate():
+    rng = np.random.default_rng(7)
+    scales = np.exp(rng.uniform(np.log(0.2), np.log(40.0), (1, 32, 32, 8))).astype(np.float32)
+    means = rng.normal(0, 5, scales.shape).astype(np.float32)
+    y = (means + scales * rng.normal(size=scales.shape)).astype(np.float32)
+    model = GaussianConditional()
+    y_hat, bits = model(y, scales, means)
+    symbols = np.round(y_hat.numpy() - means).astype(np.int32)
+    tables = model.coding_tables()
+    indexes = model.scale_indexes(scales)
+    data = range_coding.encode(symbols, tables, indexes)
+    np.testing.assert_array_equal(range_coding.decode(data, symbols.shape, tables, indexes),
+                                  symbols)
+    # the tables round scales up to the next of 64 log-spaced values: a little over
+    assert 0.0 < 8 * len(data) / float(bits[0]) - 1.0 < 0.03
+
+
+def test_gaussian_conditional_config_round_trips():
+    model = GaussianConditional(scale_table=[0.5, 1.0, 2.0], scale_bound=0.2, name="gc")
+    assert GaussianConditional.from_config(model.get_config()).get_config() == \
+        model.get_config()
+    np.testing.assert_array_equal(model.scale_indexes([[0.1, 0.5, 0.7, 2.0, 99.0]]),
+                                  [[0, 0, 1, 2, 2]])

@@ -1,4 +1,6 @@
-"""Learned entropy models for the latents of learned codecs.
+"""Learned entropy models for the latents of learned codecs: the factorized prior and the
+Gaussian conditional of hyperprior models; both give bit estimates for training and the
+integer tables :mod:`jpegzoo.layers.range_coding` codes with.
 
 :class:`FactorizedEntropyModel` is the non-parametric, fully factorized density of Balle,
 Minnen, Singh, Hwang & Johnston, "Variational image compression with a scale hyperprior"
@@ -113,18 +115,104 @@ class FactorizedEntropyModel(keras.layers.Layer):
         cumulative = np.cumsum(pmf, axis=1)
         low = np.argmax(cumulative > tail_mass / 2, axis=1)
         high = np.argmax(cumulative >= cumulative[:, -1:] - tail_mass / 2, axis=1)
-        size = int((high - low).max()) + 1
-        rows = np.zeros((channels, size))
+        sizes = high - low + 1
+        rows = np.zeros((channels, int(sizes.max())))
         for channel in range(channels):
-            part = pmf[channel, low[channel]:high[channel] + 1]
-            rows[channel, :len(part)] = part
-        tables = tables_from_pmf(rows, grid[low].astype(np.int32), precision)
-        sizes = (high - low + 1).astype(np.int32)
-        counts = tables.counts.copy()
-        counts[np.arange(channels), sizes] = tables.counts[:, -1]  # escape after own support
-        return type(tables)(tables.offsets, counts, sizes)
+            rows[channel, :sizes[channel]] = pmf[channel, low[channel]:high[channel] + 1]
+        return tables_from_pmf(rows, grid[low].astype(np.int32), sizes, precision)
 
     def get_config(self):
         return {**super().get_config(), "filters": list(self.filters),
                 "init_scale": self.init_scale, "likelihood_bound": self.likelihood_bound,
+                "seed": self.seed}
+
+
+def default_scale_table(minimum=0.11, maximum=256.0, levels=64):
+    """Log-spaced scales of the Gaussian conditional's coding tables (tensorflow-compression's
+    default range)."""
+    return np.exp(np.linspace(np.log(minimum), np.log(maximum), levels))
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class GaussianConditional(keras.layers.Layer):
+    """Latents modelled as ``N(mean, scale)`` convolved with a unit uniform, with the scale
+    (and mean) of every latent given, e.g. by a hyperprior (Balle et al. 2018; means as in
+    Minnen et al. 2018).
+
+    Call ``model(y, scales, means=None, training)`` -> ``(y_hat, bits)``: noise or
+    straight-through rounding of ``y - means`` as in :class:`FactorizedEntropyModel`, and
+    ``bits`` ``[B]`` per example. Scales are bounded below by ``scale_bound``.
+
+    Coding (:meth:`coding_tables`, :meth:`scale_indexes`): each latent codes ``round(y -
+    mean)`` with the integer table of the smallest table scale at least its own scale.
+
+    Args:
+        scale_table: increasing scales of the coding tables (default
+            :func:`default_scale_table`).
+        scale_bound: smallest scale used (keeps the density proper).
+        likelihood_bound: smallest probability.
+        seed: seed of the training noise.
+    """
+
+    def __init__(self, scale_table=None, scale_bound=0.11, likelihood_bound=1e-9, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        table = default_scale_table() if scale_table is None else np.asarray(scale_table)
+        self.scale_table = [float(s) for s in table]
+        self.scale_bound = float(scale_bound)
+        self.likelihood_bound = float(likelihood_bound)
+        self.seed = seed
+        self._noise = keras.random.SeedGenerator(seed)
+
+    def likelihood(self, values, scales):
+        """Probability of the unit bin around ``values`` (already centred on the means)
+        under zero-mean Gaussians of ``scales`` (same shape)."""
+        values = ops.convert_to_tensor(values)
+        scales = ops.maximum(ops.cast(scales, values.dtype), self.scale_bound)
+        magnitude = ops.abs(values)
+
+        def normal_cdf(x):
+            return 0.5 * (1.0 + ops.erf(x / math.sqrt(2.0)))
+
+        probability = normal_cdf((0.5 - magnitude) / scales) \
+            - normal_cdf((-0.5 - magnitude) / scales)
+        return ops.maximum(probability, self.likelihood_bound)
+
+    def call(self, y, scales, means=None, training=False):
+        centred = y if means is None else y - means
+        if training:
+            centred = centred + keras.random.uniform(ops.shape(y), -0.5, 0.5, dtype=y.dtype,
+                                                     seed=self._noise)
+        else:
+            centred = straight_through(centred, round_half_away(centred))
+        information = -ops.log(self.likelihood(centred, scales)) / math.log(2.0)
+        bits = ops.sum(ops.reshape(information, (ops.shape(y)[0], -1)), axis=1)
+        return (centred if means is None else centred + means), bits
+
+    def scale_indexes(self, scales):
+        """int64 table index of every latent: the smallest table scale >= its scale."""
+        table = np.asarray(self.scale_table)
+        scales = np.maximum(np.asarray(scales, np.float64), self.scale_bound)
+        return np.minimum(np.searchsorted(table, scales, side="left"), len(table) - 1)
+
+    def coding_tables(self, tail_mass=1e-9, precision=16):
+        """Integer :class:`~jpegzoo.layers.range_coding.CodingTables`, one per table scale,
+        over ``[-R, R]`` with ``R`` the ``tail_mass / 2`` quantile of that Gaussian."""
+        from scipy.stats import norm
+
+        from jpegzoo.layers.range_coding import tables_from_pmf
+
+        table = np.asarray(self.scale_table)
+        radius = np.ceil(-norm.ppf(tail_mass / 2) * table).astype(np.int64)
+        size = 2 * int(radius.max()) + 1
+        rows = np.zeros((len(table), size))
+        for index, (scale, r) in enumerate(zip(table, radius)):
+            values = np.arange(-r, r + 1)
+            rows[index, :len(values)] = norm.cdf((values + 0.5) / scale) \
+                - norm.cdf((values - 0.5) / scale)
+        return tables_from_pmf(rows, -radius, 2 * radius + 1, precision)
+
+    def get_config(self):
+        return {**super().get_config(), "scale_table": self.scale_table,
+                "scale_bound": self.scale_bound, "likelihood_bound": self.likelihood_bound,
                 "seed": self.seed}

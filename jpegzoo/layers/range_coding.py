@@ -11,7 +11,10 @@ Coding uses constriction's range coder (``constriction.stream.queue``) with
 ``Categorical`` models built from ``counts / sum(counts)`` -- exact in float64 for counts
 below 2^53, so the coder's own quantization sees the same numbers everywhere.
 
-Latents: int ``[..., C]`` (channels last); the bitstream codes them in C order.
+Latents: any int array; each latent codes with the table its ``indexes`` entry names (one
+table per channel for factorized models, one per quantized scale for Gaussian
+conditionals). The stream holds the latents of table 0, then of table 1, ... (C order
+within a table), so the decoder, which knows the indexes, reads them back in place.
 """
 
 from dataclasses import dataclass
@@ -27,10 +30,9 @@ class CodingTables:
 
     Attributes:
         offsets: int32 ``[C]`` smallest value of each channel's support.
-        counts: int64 ``[C, n + 1]`` counts of the values ``offset .. offset + n - 1`` and,
-            last, of the escape symbol (all >= 1; rows padded with 1 beyond a channel's
-            own ``sizes``).
-        sizes: int32 ``[C]`` support size n of each channel.
+        counts: int64 ``[C, n + 1]`` counts of the values ``offset .. offset + size - 1``
+            and then of the escape symbol (all >= 1; zero beyond, unused).
+        sizes: int32 ``[C]`` support size of each table.
     """
 
     offsets: np.ndarray
@@ -42,64 +44,83 @@ class CodingTables:
         return {"offsets": self.offsets, "counts": self.counts, "sizes": self.sizes}
 
 
-def tables_from_pmf(pmf, offsets, precision=16):
-    """:class:`CodingTables` from float probabilities ``[C, n]`` of the values
-    ``offsets[c] + 0 .. n - 1`` (the mass missing from each row goes to the escape
-    symbol); every symbol gets a count of at least 1, totals about ``2**precision``."""
+def tables_from_pmf(pmf, offsets, sizes=None, precision=16):
+    """:class:`CodingTables` from float probabilities ``[T, n]``: row ``t`` gives the values
+    ``offsets[t] + 0 .. sizes[t] - 1`` (``sizes`` default ``n``; entries beyond a row's size
+    are ignored); the mass a row is missing goes to its escape symbol, right after its
+    support. Every used symbol gets a count of at least 1; totals about ``2**precision``."""
     pmf = np.asarray(pmf, np.float64)
-    escape = np.clip(1.0 - pmf.sum(axis=1, keepdims=True), 0.0, 1.0)
-    full = np.concatenate([pmf, escape], axis=1)
-    counts = np.maximum(np.round(full * 2 ** precision), 1).astype(np.int64)
-    sizes = np.full(len(pmf), pmf.shape[1], np.int32)
-    return CodingTables(np.asarray(offsets, np.int32), counts, sizes)
+    sizes = np.full(len(pmf), pmf.shape[1]) if sizes is None else np.asarray(sizes)
+    counts = np.zeros((len(pmf), pmf.shape[1] + 1), np.int64)
+    for row, size in enumerate(sizes):
+        own = pmf[row, :size]
+        full = np.append(own, np.clip(1.0 - own.sum(), 0.0, 1.0))
+        counts[row, :size + 1] = np.maximum(np.round(full * 2 ** precision), 1)
+    return CodingTables(np.asarray(offsets, np.int32), counts, sizes.astype(np.int32))
 
 
-def _models(tables, channel):
+def _model(tables, index):
     import constriction
 
-    counts = tables.counts[channel, :tables.sizes[channel] + 1].astype(np.float64)
+    counts = tables.counts[index, :tables.sizes[index] + 1].astype(np.float64)
     return constriction.stream.model.Categorical(counts / counts.sum(), perfect=False)
 
 
-def encode(latents, tables):
-    """Bytes of the range-coded int ``latents`` ``[..., C]``."""
+def channel_indexes(shape):
+    """Table index of every latent of ``shape`` ``[..., C]`` when each channel has its own
+    table (factorized models): the channel number."""
+    return np.broadcast_to(np.arange(shape[-1], dtype=np.int64), shape)
+
+
+def _groups(indexes):
+    """(table index, flat positions) in coding order: tables ascending, positions in
+    C order within a table."""
+    flat = np.asarray(indexes, np.int64).ravel()
+    order = np.argsort(flat, kind="stable")
+    tables, starts = np.unique(flat[order], return_index=True)
+    return zip(tables, np.split(order, starts[1:]))
+
+
+def encode(latents, tables, indexes=None):
+    """Bytes of the range-coded int ``latents``; ``indexes`` (same shape) names the table of
+    each latent (default: :func:`channel_indexes`, one table per channel)."""
     import constriction
 
-    latents = np.asarray(latents)
-    flat = latents.reshape(-1, latents.shape[-1]).astype(np.int64)
+    latents = np.asarray(latents).astype(np.int64)
+    indexes = channel_indexes(latents.shape) if indexes is None else indexes
+    flat = latents.ravel()
     encoder = constriction.stream.queue.RangeEncoder()
     uniform = constriction.stream.model.Uniform(1 << 16)
-    for channel in range(flat.shape[1]):
-        symbols = flat[:, channel] - tables.offsets[channel]
-        size = int(tables.sizes[channel])
+    for table, positions in _groups(indexes):
+        symbols = flat[positions] - tables.offsets[table]
+        size = int(tables.sizes[table])
         outside = (symbols < 0) | (symbols >= size)
-        coded = np.where(outside, size, symbols).astype(np.int32)
-        encoder.encode(coded, _models(tables, channel))
+        encoder.encode(np.where(outside, size, symbols).astype(np.int32), _model(tables, table))
         if outside.any():
-            escaped = (flat[outside, channel].astype(np.int64) + (1 << 31)).astype(np.uint64)
+            escaped = (flat[positions][outside] + (1 << 31)).astype(np.uint64)
             halves = np.stack([escaped >> 16, escaped & 0xFFFF], axis=1).ravel()
             encoder.encode(halves.astype(np.int32), uniform)
     return encoder.get_compressed().tobytes()
 
 
-def decode(data, shape, tables):
-    """int32 latents of ``shape`` (``[..., C]``) from :func:`encode`'s bytes."""
+def decode(data, shape, tables, indexes=None):
+    """int32 latents of ``shape`` from :func:`encode`'s bytes (same ``indexes``)."""
     import constriction
 
     if len(data) % 4:
         raise ValueError("range-coded payload is not a whole number of 32-bit words")
-    words = np.frombuffer(bytes(data), dtype=np.uint32)
-    decoder = constriction.stream.queue.RangeDecoder(words.copy())
+    decoder = constriction.stream.queue.RangeDecoder(
+        np.frombuffer(bytes(data), dtype=np.uint32).copy())
     uniform = constriction.stream.model.Uniform(1 << 16)
-    count, channels = int(np.prod(shape[:-1])), int(shape[-1])
-    out = np.empty((count, channels), np.int64)
-    for channel in range(channels):
-        symbols = decoder.decode(_models(tables, channel), count).astype(np.int64)
-        size = int(tables.sizes[channel])
-        values = symbols + tables.offsets[channel]
+    indexes = channel_indexes(shape) if indexes is None else indexes
+    out = np.empty(int(np.prod(shape)), np.int64)
+    for table, positions in _groups(indexes):
+        symbols = decoder.decode(_model(tables, table), len(positions)).astype(np.int64)
+        size = int(tables.sizes[table])
+        values = symbols + tables.offsets[table]
         outside = symbols == size
         if outside.any():
             halves = decoder.decode(uniform, 2 * int(outside.sum())).astype(np.int64)
             values[outside] = (halves[0::2] << 16 | halves[1::2]) - (1 << 31)
-        out[:, channel] = values
+        out[positions] = values
     return out.astype(np.int32).reshape(shape)
