@@ -62,11 +62,12 @@ def search_generator(image, floor, write):
     def tables_at(log_lam):
         return generator_tables(image, float(np.exp(log_lam)))
 
-    if not search.attempt(integer(tables_at(high))):  # finer than the trained range
-        _scale_search(search, tables_at(high), fine=True)
+    finest, coarsest = tables_at(high), tables_at(low)
+    if not search.attempt(integer(finest)):  # finer than the trained range
+        _scale_search(search, finest, fine=True)
         return search.best, LAMBDA_RANGE[1]
-    if search.attempt(integer(tables_at(low))):  # coarser than the trained range
-        _scale_search(search, tables_at(low), fine=False)
+    if search.attempt(integer(coarsest)):  # coarser than the trained range
+        _scale_search(search, coarsest, fine=False)
         return search.best, LAMBDA_RANGE[0]
     log_lam = search.bisect(lambda v: integer(tables_at(v)), low, high, LAMBDA_STEPS)
     return search.best, float(np.exp(high if log_lam is None else log_lam))

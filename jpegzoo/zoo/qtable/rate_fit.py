@@ -131,6 +131,8 @@ def shipped_estimator():
 def image_estimates(jpeg, weights):
     """(exact optimized-Huffman scan bits, log-magnitude estimate, L1 of levels) of a
     :class:`JpegLevels`: the three numbers the estimator report compares."""
+    from jpegzoo.export.jpeg_writer import encode_scan
+
     estimate = 0.0
     l1 = 0.0
     for index, levels in enumerate(coded_grids(jpeg)):
@@ -139,8 +141,6 @@ def image_estimates(jpeg, weights):
                       weights["any_ac"][component], weights["bias"][component]]
         estimate += float((block_features(levels) @ theta).sum())
         l1 += float(np.abs(levels).sum())
-    from jpegzoo.export.jpeg_writer import encode_scan
-
     return float(encode_scan(jpeg, optimize=True).block_bits.sum()), estimate, l1
 
 
