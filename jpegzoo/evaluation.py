@@ -156,3 +156,46 @@ def write_report(points, folder, anchor=None, title="Rate-distortion"):
         handle.write(f"# {title}\n\n{summary}")
     plot_rd(curves, os.path.join(folder, "rd_curve.png"), title)
     return summary
+
+
+def run_per_image(paths, out_dir, measure, fields, processes=1):
+    """Run ``measure(path) -> list of row dicts`` for every image, resumably: each image's
+    rows go to ``out_dir/images/<name>.csv`` (written atomically; an image whose CSV exists
+    is skipped), and all rows, in image order, to ``out_dir/points.csv``. ``processes`` > 1
+    runs images in a spawned pool (``measure`` must then be a module-level function).
+    Returns the rows."""
+    from tqdm import tqdm
+
+    os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
+    jobs = [(path, out_dir, measure, fields) for path in paths]
+    if processes > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            done = list(tqdm(pool.imap_unordered(_image_csv, jobs), total=len(jobs)))
+    else:
+        done = [_image_csv(job) for job in tqdm(jobs)]
+    rows = []
+    for path in sorted(done):
+        with open(path) as handle:
+            rows += list(csv.DictReader(handle))
+    _write_csv(os.path.join(out_dir, "points.csv"), rows, fields)
+    return rows
+
+
+def _image_csv(job):
+    path, out_dir, measure, fields = job
+    name = os.path.splitext(os.path.basename(path))[0]
+    target = os.path.join(out_dir, "images", f"{name}.csv")
+    if not os.path.exists(target):
+        temporary = target + ".tmp"
+        _write_csv(temporary, measure(path), fields)
+        os.replace(temporary, target)
+    return target
+
+
+def _write_csv(path, rows, fields):
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fields)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -217,19 +217,25 @@ def test_encode_method_pillow_refuses_restart_interval(capsys, tmp_path):
     assert _listing(tmp_path) == []
 
 
+def _encode_with(capsys, tmp_path, method, options):
+    """Encode the sample with ``method`` and ``options``; check success and the printed
+    method and size; return the decoded RGB pixels and the output path."""
+    out = tmp_path / "out.jpg"
+    status, stdout, err = _run(capsys, "encode", SAMPLE, out, "--method", method, *options)
+    assert status == 0, err
+    assert method in stdout
+    with Image.open(out) as image:
+        assert image.size == (256, 256)
+        return np.asarray(image.convert("RGB")), out
+
+
 @pytest.mark.parametrize("options", [[], ["--lambda", "200"], ["--target-ssim", "0.95"],
                                      ["--subsampling", "444", "--optimize"]])
 def test_encode_method_mutated(capsys, tmp_path, options):
     from jpegzoo import metrics
     from jpegzoo.imageio import read_image
 
-    out = tmp_path / "out.jpg"
-    status, stdout, err = _run(capsys, "encode", SAMPLE, out, "--method", "mutated", *options)
-    assert status == 0, err
-    assert "mutated" in stdout
-    with Image.open(out) as image:
-        assert image.size == (256, 256)
-        decoded = np.asarray(image.convert("RGB"))
+    decoded, _ = _encode_with(capsys, tmp_path, "mutated", options)
     if "--target-ssim" in options:
         assert metrics.ssim(read_image(SAMPLE), decoded) >= 0.95
 
@@ -242,12 +248,7 @@ def test_encode_method_qtable(capsys, tmp_path, options):
     from jpegzoo.export.jpeg_reader import read_jpeg
     from jpegzoo.imageio import read_image
 
-    out = tmp_path / "out.jpg"
-    status, stdout, err = _run(capsys, "encode", SAMPLE, out, "--method", "qtable", *options)
-    assert status == 0, err
-    assert "qtable" in stdout
-    with Image.open(out) as image:
-        decoded = np.asarray(image.convert("RGB"))
+    decoded, out = _encode_with(capsys, tmp_path, "qtable", options)
     if "--target-msssim" in options:
         floor = float(options[options.index("--target-msssim") + 1])
         assert metrics.ms_ssim(read_image(SAMPLE), decoded) >= floor

@@ -17,12 +17,10 @@ Table 1, BD-rates and the RD plots.
 """
 
 import argparse
-import csv
 import os
 import sys
 import time
 
-import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
@@ -43,17 +41,13 @@ def _encoders():
     }
 
 
-def run_image(job):
-    """Encode one image with every method/subsampling/quality; writes its CSV."""
-    path, out_dir = job
+def measure_image(path):
+    """Encode one image with every method/subsampling/quality; returns its rows."""
     from jpegzoo import metrics
     from jpegzoo.imageio import read_image
     from jpegzoo.reference_codecs import decode_jpeg
 
     name = os.path.splitext(os.path.basename(path))[0]
-    target = os.path.join(out_dir, "images", f"{name}.csv")
-    if os.path.exists(target):
-        return target
     image = read_image(path)
     rows = []
     for method, encoder in _encoders().items():
@@ -68,19 +62,11 @@ def run_image(job):
                              "bpp": metrics.bpp(len(data), *image.shape[:2]),
                              "psnr": metrics.psnr(image, decoded),
                              "ssim": metrics.ssim(image, decoded), "seconds": seconds})
-    temporary = target + ".tmp"
-    with open(temporary, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(temporary, target)
-    return target
+    return rows
 
 
 def main():
-    from multiprocessing import get_context
-
-    from tqdm.auto import tqdm
+    from jpegzoo.evaluation import run_per_image
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kodak", default=os.path.join(HERE, "..", "..", "..", "shared",
@@ -88,20 +74,9 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
     paths = sorted(os.path.join(args.kodak, n) for n in os.listdir(args.kodak)
                    if n.endswith(".png"))
-    with get_context("spawn").Pool(args.processes) as pool:
-        files = list(tqdm(pool.imap_unordered(run_image, [(p, args.out) for p in paths]),
-                          total=len(paths), desc="kodak images"))
-    rows = []
-    for path in sorted(files):
-        with open(path) as handle:
-            rows += list(csv.DictReader(handle))
-    with open(os.path.join(args.out, "points.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    run_per_image(paths, args.out, measure_image, FIELDS, args.processes)
     sys.path.insert(0, HERE)
     from summarize import summarize
 

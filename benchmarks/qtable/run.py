@@ -24,7 +24,6 @@ bpp, MS-SSIM and SSIM (RGB, :mod:`jpegzoo.metrics`), PSNR and encode seconds, in
 """
 
 import argparse
-import csv
 import os
 import sys
 import time
@@ -150,24 +149,14 @@ def run_floor(recorder):
     recorder.measure("floor_qtable_rdo", lam, data, seconds)
 
 
-def run_image(job):
-    path, out_dir = job
+def measure_image(path):
+    """Every row of one Kodak image (curves, then floors)."""
     from jpegzoo.imageio import read_image
 
-    name = os.path.splitext(os.path.basename(path))[0]
-    target = os.path.join(out_dir, "images", f"{name}.csv")
-    if os.path.exists(target):
-        return target
-    recorder = Recorder(name, read_image(path))
+    recorder = Recorder(os.path.splitext(os.path.basename(path))[0], read_image(path))
     run_curves(recorder)
     run_floor(recorder)
-    temporary = target + ".tmp"
-    with open(temporary, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS)
-        writer.writeheader()
-        writer.writerows(recorder.rows)
-    os.replace(temporary, target)
-    return target
+    return recorder.rows
 
 
 def main():
@@ -178,27 +167,11 @@ def main():
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
     args = parser.parse_args()
-    os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
+    from jpegzoo.evaluation import run_per_image
+
     paths = sorted(os.path.join(args.kodak, f) for f in os.listdir(args.kodak)
                    if f.endswith(".png"))[:args.limit]
-    jobs = [(p, args.out) for p in paths]
-    from tqdm import tqdm
-
-    if args.processes > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
-            done = list(tqdm(pool.imap_unordered(run_image, jobs), total=len(jobs)))
-    else:
-        done = [run_image(job) for job in tqdm(jobs)]
-    rows = []
-    for path in sorted(done):
-        with open(path) as handle:
-            rows += list(csv.DictReader(handle))
-    with open(os.path.join(args.out, "points.csv"), "w", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    rows = run_per_image(paths, args.out, measure_image, FIELDS, args.processes)
     print(f"{len(rows)} rows -> {args.out}/points.csv", file=sys.stderr)
 
 
