@@ -40,7 +40,8 @@ def evaluate(images, method_names, qualities, subsampling="420", optimize=True,
     Args:
         images: dict name -> uint8 ``[H, W, 3]`` or ``[H, W]`` array.
         method_names: registered method names (see :mod:`jpegzoo.methods`).
-        qualities: IJG qualities to encode at.
+        qualities: IJG qualities to encode at (methods with their own quality levels,
+            the learned codecs, use all of theirs instead).
         output_folder: if given, every encoded file is kept there as
             ``<image>_<method>_q<quality><suffix>``.
         progress: show a tqdm progress bar.
@@ -48,7 +49,8 @@ def evaluate(images, method_names, qualities, subsampling="420", optimize=True,
     from tqdm.auto import tqdm
 
     chosen = [methods.get(name) for name in method_names]
-    jobs = [(name, method, int(q)) for name in images for method in chosen for q in qualities]
+    jobs = [(name, method, int(q)) for name in images for method in chosen
+            for q in (method.qualities or qualities)]
     points = []
     for name, method, quality in tqdm(jobs, desc="encoding", unit="file", disable=not progress):
         image = images[name]

@@ -1,8 +1,9 @@
 """The registry of encoding methods behind ``jpegzoo encode --method`` and ``jpegzoo demo``.
 
 A method turns a uint8 pixel array into the bytes of a file. JPEG-side methods (the
-baseline writer, and later the mutated encoder and the quantization-table generator) write
-baseline JFIF through :mod:`jpegzoo.export`; learned codecs write their own container.
+baseline writer, the mutated encoder and the quantization-table generator) write baseline
+JFIF through :mod:`jpegzoo.export`; learned codecs (``cae``, ``dct_ae``) write ``.jzc``
+files (:mod:`jpegzoo.export.jzc`) at their own quality levels.
 Entries name their encoder as ``"module:function"`` and are imported only when used, so
 listing methods stays cheap (no TensorFlow import).
 
@@ -30,6 +31,8 @@ class Method:
             (JPEG-side methods decode with Pillow, as their users would).
         options: extra keyword arguments the encoder accepts beyond the common ones
             (e.g. ``lam`` for ``--lambda``).
+        qualities: the method's own quality levels (learned codecs: ``1..K``), which
+            evaluations use instead of IJG qualities; None: IJG qualities 1..100.
     """
 
     name: str
@@ -38,6 +41,7 @@ class Method:
     suffix: str = ".jpg"
     decoder: str = "jpegzoo.reference_codecs:decode_jpeg"
     options: tuple = ()
+    qualities: tuple = None
 
     def load(self):
         """Import and return the encoder function."""
@@ -57,8 +61,8 @@ _REGISTRY = {}
 
 
 def register(name, target, summary, **options):
-    """Add a method (``options``: ``suffix``, ``decoder``, ``options``); a name registered
-    again is replaced."""
+    """Add a method (``options``: ``suffix``, ``decoder``, ``options``, ``qualities``); a
+    name registered again is replaced."""
     _REGISTRY[name] = Method(name, target, summary, **options)
 
 
@@ -89,3 +93,11 @@ register("qtable", "jpegzoo.zoo.qtable.method:encode",
          "learned quantization tables (qtable_generator, MS-SSIM); quality = libjpeg's "
          "MS-SSIM at that quality in fewer bytes; optimized Huffman tables",
          options=("lam", "target_msssim", "per_image", "rdo"))
+register("cae", "jpegzoo.zoo.learned_method:encode_cae",
+         "learned codec compressive_ae (Balle-style GDN autoencoder, factorized prior, range "
+         "coded .jzc); quality = level 1..6", suffix=".jzc",
+         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
+register("dct_ae", "jpegzoo.zoo.learned_method:encode_dct_ae",
+         "learned codec dct_block_ae (autoencoder over JPEG's 8x8 DCT blocks, factorized "
+         "prior, range coded .jzc); quality = level 1..6", suffix=".jzc",
+         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))

@@ -54,7 +54,9 @@ def make_strategy(name):
 #: Zoo models trained by their own loop (not Keras ``fit`` on a dataset):
 #: ``train(images_dir, work_dir, steps, batch_size, seed, learning_rate, init_weights,
 #: validate_every) -> best weights path``.
-CUSTOM_LOOPS = {"qtable_generator": "jpegzoo.zoo.qtable.training:train"}
+CUSTOM_LOOPS = {"qtable_generator": "jpegzoo.zoo.qtable.training:train",
+                "compressive_ae": "jpegzoo.zoo.learned_training:train_compressive_ae",
+                "dct_block_ae": "jpegzoo.zoo.learned_training:train_dct_block_ae"}
 
 
 def recipe(name):

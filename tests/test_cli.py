@@ -583,3 +583,81 @@ def test_demo_images_folder_missing(capsys, tmp_path):
     status, _, err = _run(capsys, "demo", "--out", tmp_path / "demo", "--images",
                           tmp_path / "nowhere", "--qualities", "50", "--methods", "pillow")
     _assert_one_line_error(status, err, "not a folder")
+
+
+# --- learned codecs: jpegzoo encode --method cae|dct_ae, jpegzoo decode ----------------
+
+
+@pytest.mark.parametrize("method,model", [("cae", "compressive_ae"), ("dct_ae", "dct_block_ae")])
+def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
+    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.imageio import read_image
+    from jpegzoo.zoo import learned_codec, learned_method
+
+    coded = tmp_path / "out.jzc"
+    status, stdout, err = _run(capsys, "encode", SAMPLE, coded, "--method", method, "-q", "2")
+    assert status == 0, err
+    assert method in stdout and "q=2" in stdout
+    contents = read_jzc(coded.read_bytes())
+    assert (contents.model, contents.quality, contents.width, contents.height) == \
+        (model, 2, 256, 256)
+    decoded_path = tmp_path / "out.png"
+    status, stdout, err = _run(capsys, "decode", coded, decoded_path)
+    assert status == 0, err
+    with Image.open(decoded_path) as image:
+        assert image.format == "PNG" and image.size == (256, 256)
+        decoded = np.asarray(image.convert("RGB"))
+    codec = learned_method.trained(model)
+    latents = learned_codec.quantized_latents(codec, read_image(SAMPLE), 2)
+    np.testing.assert_array_equal(decoded,
+                                  learned_codec.to_uint8(codec.reconstruct(latents, 2))[0])
+
+
+def test_learned_codec_quality_level_out_of_range(capsys, tmp_path):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jzc", "--method", "cae",
+                          "-q", "75")
+    _assert_one_line_error(status, err, "quality levels 1..6", "75")
+    assert _listing(tmp_path) == []
+
+
+def test_encode_learned_codec_grey_and_odd_size(capsys, tmp_path):
+    source = tmp_path / "grey.png"
+    Image.fromarray(_pixels(13, 7, 1)).save(source)
+    status, _, err = _run(capsys, "encode", source, tmp_path / "grey.jzc", "--method", "dct_ae")
+    assert status == 0, err
+    status, _, err = _run(capsys, "decode", tmp_path / "grey.jzc", tmp_path / "grey_out.png")
+    assert status == 0, err
+    with Image.open(tmp_path / "grey_out.png") as image:
+        assert image.size == (7, 13) and image.mode == "RGB"
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "jpeg", "empty", "unknown_model"])
+def test_decode_refuses_bad_files(capsys, tmp_path, damage):
+    from jpegzoo.export.jzc import JzcFile, Stream, write_jzc
+
+    coded = tmp_path / "in.jzc"
+    _run(capsys, "encode", SAMPLE, coded, "--method", "dct_ae", "-q", "1")
+    data = coded.read_bytes()
+    words = {"flip": ["jzc"], "truncate": ["jzc"], "jpeg": ["jzc"], "empty": ["jzc"],
+             "unknown_model": ["nosuch_model", "compressive_ae", "dct_block_ae"]}[damage]
+    if damage == "flip":
+        data = data[:40] + bytes([data[40] ^ 1]) + data[41:]
+    elif damage == "truncate":
+        data = data[:len(data) // 2]
+    elif damage == "jpeg":
+        with open(SAMPLE.replace(".png", ".png"), "rb") as handle:
+            data = b"\xff\xd8\xff\xe0" + handle.read()[4:100]
+    elif damage == "empty":
+        data = b""
+    else:
+        data = write_jzc(JzcFile("nosuch_model", 1, 16, 16, [Stream((1, 1, 1, 4), b"\0")]))
+    coded.write_bytes(data)
+    out = tmp_path / "out.png"
+    status, _, err = _run(capsys, "decode", coded, out)
+    _assert_one_line_error(status, err, *words)
+    assert not out.exists()
+
+
+def test_decode_missing_input(capsys, tmp_path):
+    status, _, err = _run(capsys, "decode", tmp_path / "nothing.jzc", tmp_path / "out.png")
+    _assert_one_line_error(status, err, "nothing.jzc")

@@ -77,3 +77,20 @@ def test_qtable_generator_trains_through_the_same_entry_point_and_resumes(tmp_pa
 
     model = zoo.build("qtable_generator")
     model.load_weights(best)
+
+
+@pytest.mark.parametrize("name", ["compressive_ae", "dct_block_ae"])
+def test_learned_codecs_train_through_the_same_entry_point_and_resume(tmp_path, images, name):
+    work = tmp_path / name
+    best = training.train(name, str(images), str(work), epochs=1, steps_per_epoch=2,
+                          batch_size=2)
+    training.train(name, str(images), str(work), epochs=2, steps_per_epoch=2, batch_size=2)
+    with open(work / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["step"]) for r in rows] == [2, 4]
+    assert [key for key in rows[0] if key.startswith("q")] == [f"q{i}" for i in range(1, 7)]
+    from jpegzoo import zoo
+
+    model = zoo.build(name)
+    model.load_weights(best)
+    assert all(prior._tables is not None for prior in model.priors)  # integer tables saved

@@ -16,8 +16,9 @@ def add_parser(commands):
                     "refused. OUT is written atomically and never over IN.")
     parser.add_argument("input", metavar="IN")
     parser.add_argument("output", metavar="OUT")
-    parser.add_argument("--quality", "-q", type=bounded_int("quality", 1, 100), default=75,
-                        help="IJG quality 1..100 (default 75)")
+    parser.add_argument("--quality", "-q", type=bounded_int("quality", 1, 100), default=None,
+                        help="IJG quality 1..100 (default 75); learned codecs (cae, dct_ae): "
+                             "quality level 1..6 (default 4)")
     parser.add_argument("--subsampling", choices=("444", "422", "420"), default="420",
                         help="chroma subsampling (default 420; ignored for grey)")
     parser.add_argument("--optimize", action=argparse.BooleanOptionalAction, default=None,
@@ -81,9 +82,12 @@ def run(args):
     encoder = method.load()
     if args.optimize is not None:
         options["optimize"] = args.optimize
-    data = encoder(image, quality=args.quality, subsampling=args.subsampling,
-                   restart_interval=args.restart_interval, **options)
+    if args.quality is not None:
+        options["quality"] = args.quality
+    data = encoder(image, subsampling=args.subsampling, restart_interval=args.restart_interval,
+                   **options)
     write_atomic(args.output, data, inputs=[args.input])
     height, width = image.shape[:2]
+    quality = "default" if args.quality is None else args.quality
     print(f"{args.output}: {width}x{height}, {len(data)} bytes, "
-          f"{bpp(len(data), height, width):.3f} bpp ({method.name}, q={args.quality})")
+          f"{bpp(len(data), height, width):.3f} bpp ({method.name}, q={quality})")

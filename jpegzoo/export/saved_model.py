@@ -136,6 +136,14 @@ def _named_outputs(model, outputs):
 
 
 def _serving_module(model):
+    """(module to save, {signature name: function}); models that define
+    ``serving_functions()`` (the learned codecs' encode/decode) give their own signatures."""
+    if hasattr(model, "serving_functions"):
+        functions = model.serving_functions()
+        module = tf.Module()
+        module.model = model
+        module.functions = functions
+        return module, functions
     specs = serving_signature(model)
     names, _ = _model_inputs(model)
     dict_inputs = isinstance(model.input, dict)
@@ -151,7 +159,7 @@ def _serving_module(model):
     module = tf.Module()
     module.model = model  # tracks the variables (and any other resources) serve captures
     module.serve = serve
-    return module, serve
+    return module, {SIGNATURE: serve}
 
 
 # --------------------------------------------------------------------------- layout
@@ -195,7 +203,7 @@ def export_saved_model(model, base_dir, version=1, name=None, *, overwrite=False
     version = int(version)
     if os.path.lexists(target) and not overwrite:
         raise _exists_error(target, version)
-    module, serve = _serving_module(model)
+    module, signatures = _serving_module(model)
     model_dir = os.path.dirname(target)
     os.makedirs(model_dir, exist_ok=True)
     # non-numeric names: TF Serving ignores them while they exist
@@ -203,7 +211,7 @@ def export_saved_model(model, base_dir, version=1, name=None, *, overwrite=False
     old = None
     try:
         export = os.path.join(temp, "model")
-        tf.saved_model.save(module, export, signatures={SIGNATURE: serve})
+        tf.saved_model.save(module, export, signatures=signatures)
         if os.path.lexists(target):
             if not overwrite:
                 raise _exists_error(target, version)
@@ -330,7 +338,7 @@ class ServingModel:
                   for name, spec in self.input_specs.items()}
         batches = {name: array.shape[0] for name, array in arrays.items()}
         if len(set(batches.values())) > 1:
-            raise ValueError(f"inputs must have the same batch size, got "
+            raise ValueError("inputs must have the same batch size, got "
                              + ", ".join(f"{n}: {b}" for n, b in batches.items()))
         outputs = self._function(**{name: tf.constant(a) for name, a in arrays.items()})
         return {name: value.numpy() for name, value in outputs.items()}
@@ -367,12 +375,20 @@ def load_serving(path, signature=SIGNATURE):
     return ServingModel(path, signature)
 
 
-def signature_summary(path, signature=SIGNATURE):
-    """Lines describing the signature of the SavedModel at ``path`` (as loaded back)."""
-    model = load_serving(path, signature)
-    width = max(len(n) for n in list(model.input_specs) + list(model.output_specs))
-    lines = [f"signature {signature!r} (tag 'serve'):"]
-    for label, specs in (("input ", model.input_specs), ("output", model.output_specs)):
-        for name, spec in specs.items():
-            lines.append(f"  {label} {name:{width}s}  {describe_spec(spec)}")
+def signature_summary(path, signature=None):
+    """Lines describing the signatures of the SavedModel at ``path`` as loaded back (all of
+    them, ``serving_default`` first, unless ``signature`` names one)."""
+    loaded = tf.saved_model.load(_resolve_version(path))
+    names = [signature] if signature else sorted(loaded.signatures,
+                                                 key=lambda n: (n != SIGNATURE, n))
+    lines = []
+    for name in names:
+        function = loaded.signatures[name]
+        inputs = dict(sorted(function.structured_input_signature[1].items()))
+        outputs = dict(sorted(function.structured_outputs.items()))
+        width = max(len(n) for n in list(inputs) + list(outputs))
+        lines.append(f"signature {name!r} (tag 'serve'):")
+        for label, specs in (("input ", inputs), ("output", outputs)):
+            for key, spec in specs.items():
+                lines.append(f"  {label} {key:{width}s}  {describe_spec(spec)}")
     return lines

@@ -47,6 +47,7 @@ class FactorizedEntropyModel(keras.layers.Layer):
         self.likelihood_bound = float(likelihood_bound)
         self.seed = seed
         self._noise = keras.random.SeedGenerator(seed)
+        self._tables = None
 
     def build(self, input_shape):
         channels = int(input_shape[-1])
@@ -102,11 +103,24 @@ class FactorizedEntropyModel(keras.layers.Layer):
             y_hat = straight_through(y, round_half_away(y))
         return y_hat, self.bits(y_hat)
 
-    def coding_tables(self, max_value=1024, tail_mass=1e-9, precision=16):
+    def coding_tables(self):
+        """The integer :class:`~jpegzoo.layers.range_coding.CodingTables` the range coder
+        uses: those fixed by :meth:`update_coding_tables` (saved with the weights and loaded
+        from them), else computed now from the weights (models in training or tests)."""
+        return self._tables if self._tables is not None else self.compute_coding_tables()
+
+    def update_coding_tables(self, **options):
+        """Fix the coding tables to :meth:`compute_coding_tables` of the current weights;
+        they are then saved with the weights (``save_weights``, ``.keras``), so decoders
+        read integers, never recompute them with their own float math."""
+        self._tables = self.compute_coding_tables(**options)
+        return self._tables
+
+    def compute_coding_tables(self, max_value=1024, tail_mass=1e-9, precision=24):
         """Integer :class:`~jpegzoo.layers.range_coding.CodingTables` of the learned density
-        (computed once, in float, then fixed): per channel the integer support holding all
-        but ``tail_mass`` of the mass within ``[-max_value, max_value]``; the rest goes to
-        the escape symbol."""
+        (computed in float): per channel the integer support holding all but ``tail_mass``
+        of the mass within ``[-max_value, max_value]``; the rest goes to the escape
+        symbol."""
         from jpegzoo.layers.range_coding import tables_from_pmf
 
         grid = np.arange(-max_value, max_value + 1, dtype=np.float32)
@@ -120,6 +134,26 @@ class FactorizedEntropyModel(keras.layers.Layer):
         for channel in range(channels):
             rows[channel, :sizes[channel]] = pmf[channel, low[channel]:high[channel] + 1]
         return tables_from_pmf(rows, grid[low].astype(np.int32), sizes, precision)
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        if self._tables is not None:
+            for key, array in self._tables.arrays().items():
+                store[f"coding_{key}"] = array
+
+    def load_own_variables(self, store):
+        from jpegzoo.layers.range_coding import CodingTables
+
+        tables = {key[len("coding_"):]: np.asarray(store[key]) for key in list(store.keys())
+                  if str(key).startswith("coding_")}
+        variables = {key: store[key] for key in list(store.keys())
+                     if not str(key).startswith("coding_")}
+        super().load_own_variables(variables)
+        self._tables = None
+        if tables:
+            self._tables = CodingTables(tables["offsets"].astype(np.int32),
+                                        tables["counts"].astype(np.int64),
+                                        tables["sizes"].astype(np.int32))
 
     def get_config(self):
         return {**super().get_config(), "filters": list(self.filters),
@@ -195,7 +229,7 @@ class GaussianConditional(keras.layers.Layer):
         scales = np.maximum(np.asarray(scales, np.float64), self.scale_bound)
         return np.minimum(np.searchsorted(table, scales, side="left"), len(table) - 1)
 
-    def coding_tables(self, tail_mass=1e-9, precision=16):
+    def coding_tables(self, tail_mass=1e-9, precision=24):
         """Integer :class:`~jpegzoo.layers.range_coding.CodingTables`, one per table scale,
         over ``[-R, R]`` with ``R`` the ``tail_mass / 2`` quantile of that Gaussian."""
         from scipy.stats import norm

@@ -40,11 +40,13 @@ class CodingTables:
     sizes: np.ndarray
 
     def arrays(self):
-        """The tables as a dict of integer arrays (to store next to model weights)."""
-        return {"offsets": self.offsets, "counts": self.counts, "sizes": self.sizes}
+        """The tables as a dict of int32 arrays (to store with model weights; counts are at
+        most ``2**precision``)."""
+        return {"offsets": self.offsets.astype(np.int32), "counts": self.counts.astype(np.int32),
+                "sizes": self.sizes.astype(np.int32)}
 
 
-def tables_from_pmf(pmf, offsets, sizes=None, precision=16):
+def tables_from_pmf(pmf, offsets, sizes=None, precision=24):
     """:class:`CodingTables` from float probabilities ``[T, n]``: row ``t`` gives the values
     ``offsets[t] + 0 .. sizes[t] - 1`` (``sizes`` default ``n``; entries beyond a row's size
     are ignored); the mass a row is missing goes to its escape symbol, right after its

@@ -79,3 +79,9 @@ register("mutated_jpeg", "jpegzoo.zoo.mutated_jpeg.method:build_codec",
 register("qtable_generator", "jpegzoo.zoo.qtable.generator:build_qtable_generator",
          "image + lambda -> luma and chroma quantization tables minimising "
          "bpp + lambda (1 - MS-SSIM) (Chiu; Compression.ai)")
+register("compressive_ae", "jpegzoo.zoo.compressive_ae:build_compressive_ae",
+         "learned codec: Balle-style GDN autoencoder with a factorized prior, 6 quality "
+         "levels, range-coded .jzc files (Balle et al. 2017/2018)")
+register("dct_block_ae", "jpegzoo.zoo.dct_block_ae:build_dct_block_ae",
+         "learned codec: autoencoder over JPEG's 8x8 DCT blocks with a factorized prior, "
+         "6 quality levels, range-coded .jzc files (the aejpg idea, done as a real codec)")

@@ -14,48 +14,16 @@ the newest one; the best validation weights are written to
 """
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
 import numpy as np
 
+from jpegzoo.zoo.photo_crops import centre_crops, load_photos, random_crops
+from jpegzoo.zoo.training_history import append_history, read_history
+
 VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
 BEST_WEIGHTS = "qtable_generator.weights.h5"
-
-
-def load_photos(folder, validation_fraction=0.1, min_side=256):
-    """``{"train": [uint8 images], "validation": [...]}`` of a folder of RGB photos, split
-    as :mod:`jpegzoo.datasets` splits folders (by a hash of each relative path)."""
-    from jpegzoo.datasets.folder_split import list_images, partition
-    from jpegzoo.imageio import read_image
-
-    photos = {}
-    for split, paths in partition(list_images(folder), validation_fraction).items():
-        images = [read_image(Path(folder) / path) for path in paths]
-        photos[split] = [i for i in images if i.ndim == 3 and min(i.shape[:2]) >= min_side]
-    return photos
-
-
-def random_crops(rng, photos, batch, crop):
-    """``[batch, crop, crop, 3]`` uint8 random crops with random flips."""
-    out = np.empty((batch, crop, crop, 3), np.uint8)
-    for i in range(batch):
-        image = photos[rng.integers(len(photos))]
-        top = rng.integers(image.shape[0] - crop + 1)
-        left = rng.integers(image.shape[1] - crop + 1)
-        patch = image[top:top + crop, left:left + crop]
-        if rng.random() < 0.5:
-            patch = patch[:, ::-1]
-        if rng.random() < 0.5:
-            patch = patch[::-1]
-        out[i] = patch
-    return out
-
-
-def centre_crops(photos, crop):
-    return np.stack([p[(p.shape[0] - crop) // 2:][:crop, (p.shape[1] - crop) // 2:][:, :crop]
-                     for p in photos])
 
 
 def log_uniform(rng, size, low_high):
@@ -134,7 +102,7 @@ class Trainer:
         from tqdm import tqdm
 
         history = self.work / "history.csv"
-        best = min((float(r["validation"]) for r in _read_history(history)), default=np.inf)
+        best = min((float(r["validation"]) for r in read_history(history)), default=np.inf)
         bar = tqdm(total=self.steps, initial=int(self.step.numpy()), disable=not progress,
                    desc="qtable_generator")
         started = time.time()
@@ -148,31 +116,16 @@ class Trainer:
             step = int(self.step.numpy())
             if step % validate_every == 0 or step == self.steps:
                 validation = self.validate()
-                _append_history(history, step, loss, bpp, quality, validation,
-                                time.time() - started)
+                append_history(history, {
+                    "step": step, "loss": f"{loss:.5f}", "bpp": f"{bpp:.5f}",
+                    "ms_ssim": f"{quality:.5f}", "validation": f"{validation:.6f}",
+                    "seconds": f"{time.time() - started:.0f}"})
                 self.manager.save()
                 if validation < best:
                     best = validation
                     self.model.save_weights(str(self.work / BEST_WEIGHTS))
         bar.close()
         return best
-
-
-def _read_history(path):
-    if not path.is_file():
-        return []
-    with open(path) as handle:
-        return list(csv.DictReader(handle))
-
-
-def _append_history(path, step, loss, bpp, quality, validation, seconds):
-    new = not path.is_file()
-    with open(path, "a", newline="") as handle:
-        writer = csv.writer(handle)
-        if new:
-            writer.writerow(["step", "loss", "bpp", "ms_ssim", "validation", "seconds"])
-        writer.writerow([step, f"{loss:.5f}", f"{bpp:.5f}", f"{quality:.5f}",
-                         f"{validation:.6f}", f"{seconds:.0f}"])
 
 
 def train(images_dir, work_dir, steps=8000, batch_size=8, seed=0, learning_rate=1e-3,

@@ -1,0 +1,125 @@
+"""Benchmark: the learned codecs (``compressive_ae``, ``dct_block_ae``) on Kodak against
+libjpeg-turbo and jpegli, in real file bytes.
+
+For each Kodak image it records, for every file it writes: bytes, bpp, PSNR (RGB) and
+Y-PSNR in dB, MS-SSIM, encode and decode seconds, in ``out/images/<name>.csv`` (a rerun
+skips finished images), for
+
+* ``cae`` / ``dct_ae``: ``jpegzoo encode --method cae|dct_ae -q K`` for every quality
+  level K; the ``.jzc`` bytes are decoded by ``jpegzoo decode``'s function (the model is
+  loaded once per process; encode = pad + analysis + rounding + range coding + container;
+  decode = container + range decoding + synthesis); every decoded image is checked equal
+  to the model's own reconstruction of its latents (bit-exact decoding), and the range
+  coder's payload is recorded beside the prior's estimate of the latents' bits;
+* ``libjpeg_turbo_opt``: Pillow (libjpeg-turbo), 4:2:0, IJG tables, optimized Huffman;
+* ``libjpeg_turbo``: the same with Pillow's default (Annex K) Huffman tables;
+* ``jpegli``: pyjpegli at its defaults for Q;
+
+JPEG files are decoded by Pillow; JPEG qualities 5..95.
+
+    .venv/bin/python benchmarks/learned_codecs/run.py [--kodak DIR] [--out DIR]
+    .venv/bin/python benchmarks/learned_codecs/summarize.py
+"""
+
+import argparse
+import glob
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+JPEG_QUALITIES = (5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95)
+LEARNED = {"cae": "compressive_ae", "dct_ae": "dct_block_ae"}
+FIELDS = ["image", "method", "setting", "bytes", "bpp", "psnr", "psnr_y", "ms_ssim",
+          "encode_seconds", "decode_seconds", "payload_bits", "estimated_bits"]
+
+
+def timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def row(name, image, method, setting, data, decoded, encode_seconds, decode_seconds):
+    from jpegzoo import metrics
+
+    height, width = image.shape[:2]
+    return {"image": name, "method": method, "setting": setting, "bytes": len(data),
+            "bpp": f"{metrics.bpp(len(data), height, width):.5f}",
+            "psnr": f"{metrics.psnr(image, decoded):.4f}",
+            "psnr_y": f"{metrics.psnr_y(image, decoded):.4f}",
+            "ms_ssim": f"{metrics.ms_ssim(image, decoded):.6f}",
+            "encode_seconds": f"{encode_seconds:.4f}", "decode_seconds": f"{decode_seconds:.4f}"}
+
+
+def learned_rows(name, image):
+    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.zoo import learned_codec, learned_method
+
+    rows = []
+    for method, model_name in LEARNED.items():
+        model = learned_method.trained(model_name)
+        learned_method.decode_jzc(learned_method.encode(model_name, image[:32, :32], 1))  # warm
+        for level in range(1, model.qualities + 1):
+            data, encode_seconds = timed(learned_method.encode, model_name, image, level)
+            decoded, decode_seconds = timed(learned_method.decode_jzc, data)
+            latents = learned_codec.quantized_latents(model, image, level)
+            own = learned_codec.to_uint8(model.reconstruct(latents, level))[0]
+            if not np.array_equal(decoded, own[:image.shape[0], :image.shape[1]]):
+                raise AssertionError(f"{name} {method} level {level}: decoded image differs "
+                                     f"from the model's reconstruction")
+            rows.append({**row(name, image, method, level, data, decoded, encode_seconds,
+                               decode_seconds),
+                         "payload_bits": 8 * len(read_jzc(data).streams[0].data),
+                         "estimated_bits": "%.1f" % float(model.priors[level - 1].bits(
+                             latents.astype(np.float32))[0])})
+    return rows
+
+
+def jpeg_rows(name, image):
+    from jpegzoo.reference_codecs import decode_jpeg, jpegli_encode, pillow_encode
+
+    encoders = {
+        "libjpeg_turbo_opt": lambda im, q: pillow_encode(im, q, "420", optimize=True),
+        "libjpeg_turbo": lambda im, q: pillow_encode(im, q, "420", optimize=False),
+        "jpegli": jpegli_encode,
+    }
+    rows = []
+    for method, encoder in encoders.items():
+        for quality in JPEG_QUALITIES:
+            data, encode_seconds = timed(encoder, image, quality)
+            decoded, decode_seconds = timed(decode_jpeg, data)
+            rows.append(row(name, image, method, quality, data, decoded, encode_seconds,
+                            decode_seconds))
+    return rows
+
+
+def measure(path):
+    from jpegzoo.imageio import read_image
+
+    name = os.path.splitext(os.path.basename(path))[0]
+    image = read_image(path)
+    return learned_rows(name, image) + jpeg_rows(name, image)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kodak", default=os.path.join(HERE, "..", "..", "..", "shared",
+                                                        "data", "kodak"))
+    parser.add_argument("--out", default=os.path.join(HERE, "out"))
+    parser.add_argument("--limit", type=int, help="first N images only")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, os.path.join(HERE, "..", ".."))
+    from jpegzoo.evaluation import run_per_image
+
+    paths = sorted(glob.glob(os.path.join(args.kodak, "*.png")))[:args.limit]
+    if not paths:
+        raise SystemExit(f"no PNG images in {args.kodak}")
+    rows = run_per_image(paths, args.out, measure, FIELDS)
+    print(f"{len(rows)} files measured; {os.path.join(args.out, 'points.csv')}")
+
+
+if __name__ == "__main__":
+    main()

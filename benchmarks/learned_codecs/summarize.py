@@ -1,0 +1,195 @@
+"""Tables and plot from ``out/points.csv`` (written by run.py): mean rate-distortion points,
+BD-rates (PSNR, MS-SSIM in dB) against libjpeg-turbo 4:2:0 and jpegli, the published
+Balle 2017 / 2018 factorized figures for Kodak beside ours, and encode/decode times.
+
+    .venv/bin/python benchmarks/learned_codecs/summarize.py [out/points.csv] [results]
+
+Two BD-rate figures per pair: of the mean curves (bpp and quality averaged over the 24
+images at each setting: how Kodak results are published, so the only way to compare with
+the published curves) and the mean of the 24 per-image BD-rates. MS-SSIM enters BD-rates in
+dB, ``-10 log10(1 - MS-SSIM)``. BD-rates use pchip over the overlapping quality range.
+"""
+
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OURS = ("cae", "dct_ae")
+JPEG = ("libjpeg_turbo_opt", "libjpeg_turbo", "jpegli")
+ANCHORS = ("libjpeg_turbo_opt", "jpegli")
+PUBLISHED_FILE = os.path.join(HERE, "published_kodak.json")
+
+
+def decibels(score):
+    return -10.0 * np.log10(1.0 - np.asarray(score, np.float64))
+
+
+def curve(rows, method, image=None):
+    """{bpp, psnr, ms_ssim_db} arrays (averaged over images unless ``image``), by bpp."""
+    mine = [r for r in rows if r["method"] == method and image in (None, r["image"])]
+    settings = sorted({float(r["setting"]) for r in mine})
+    at = [[r for r in mine if float(r["setting"]) == s] for s in settings]
+    points = {field: np.array([np.mean([float(r[field]) for r in group]) for group in at])
+              for field in ("bpp", "psnr", "ms_ssim")}
+    points["ms_ssim_db"] = decibels(points["ms_ssim"])
+    order = np.argsort(points["bpp"])
+    return {field: values[order] for field, values in points.items()}
+
+
+def published():
+    """{label: curve} of the published Kodak figures (see published_kodak.json)."""
+    with open(PUBLISHED_FILE) as handle:
+        entries = json.load(handle)
+    curves = {}
+    for key, entry in entries.items():
+        if key.startswith("_"):
+            continue
+        points = {"bpp": np.array(entry["bpp"], float), "psnr": np.array(entry["psnr"], float)}
+        if entry.get("ms_ssim"):
+            points["ms_ssim_db"] = decibels(entry["ms_ssim"])
+        order = np.argsort(points["bpp"])
+        curves[key] = {field: values[order] for field, values in points.items()}
+    return curves
+
+
+def bd(anchor, test, field):
+    from jpegzoo.metrics import bd_rate
+
+    if field not in anchor or field not in test:
+        return float("nan")
+    try:
+        return bd_rate(anchor["bpp"], anchor[field], test["bpp"], test[field])
+    except ValueError:
+        return float("nan")
+
+
+def bd_table(rows, others):
+    images = sorted({r["image"] for r in rows})
+    lines = ["| test | anchor | BD-rate PSNR (mean curve) | per-image mean | "
+             "BD-rate MS-SSIM dB (mean curve) | per-image mean |",
+             "|---|---|---:|---:|---:|---:|"]
+    tests = [m for m in OURS if any(r["method"] == m for r in rows)]
+    for test in tests + list(others):
+        for anchor in ANCHORS + tuple(t for t in tests if t != test):
+            cells = []
+            for field in ("psnr", "ms_ssim_db"):
+                mean_curve = others.get(test) or curve(rows, test)
+                cells.append(f"{bd(curve(rows, anchor), mean_curve, field):+.1f} %")
+                if test in others:
+                    cells.append("-")
+                else:
+                    each = [bd(curve(rows, anchor, i), curve(rows, test, i), field)
+                            for i in images]
+                    cells.append(f"{np.nanmean(each):+.1f} %")
+            lines.append(f"| {test} | {anchor} | " + " | ".join(cells) + " |")
+    for test in tests:
+        for label, reference in others.items():
+            cells = [f"{bd(reference, curve(rows, test), f):+.1f} %" for f in ("psnr",
+                                                                             "ms_ssim_db")]
+            lines.append(f"| {test} | {label} (published) | {cells[0]} | - | {cells[1]} | - |")
+    return "\n".join(lines)
+
+
+def mean_table(rows):
+    lines = ["| method | setting | bpp | PSNR (dB) | Y-PSNR (dB) | MS-SSIM | encode s | "
+             "decode s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for method in OURS + JPEG:
+        mine = [r for r in rows if r["method"] == method]
+        for setting in sorted({float(r["setting"]) for r in mine}):
+            at = [r for r in mine if float(r["setting"]) == setting]
+            mean = {f: np.mean([float(r[f]) for r in at]) for f in FIELDS_MEAN}
+            lines.append(f"| {method} | {setting:g} | {mean['bpp']:.4f} | {mean['psnr']:.3f} | "
+                         f"{mean['psnr_y']:.3f} | {mean['ms_ssim']:.5f} | "
+                         f"{mean['encode_seconds']:.3f} | {mean['decode_seconds']:.3f} |")
+    return "\n".join(lines)
+
+
+FIELDS_MEAN = ("bpp", "psnr", "psnr_y", "ms_ssim", "encode_seconds", "decode_seconds")
+
+
+def time_table(rows):
+    lines = ["| method | encode s per image (mean, min-max over levels) | decode s per image |",
+             "|---|---:|---:|"]
+    for method in OURS + JPEG:
+        mine = [r for r in rows if r["method"] == method]
+        if not mine:
+            continue
+        cells = []
+        for field in ("encode_seconds", "decode_seconds"):
+            by_setting = [np.mean([float(r[field]) for r in mine if r["setting"] == s])
+                          for s in sorted({r["setting"] for r in mine})]
+            cells.append(f"{np.mean(by_setting):.3f} ({min(by_setting):.3f}-"
+                         f"{max(by_setting):.3f})")
+        lines.append(f"| {method} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+def estimate_table(rows):
+    """How close the priors' bit estimates are to the range coder's payloads."""
+    lines = ["| method | files | payload / estimate - 1: mean | min | max |",
+             "|---|---:|---:|---:|---:|"]
+    for method in OURS:
+        mine = [r for r in rows if r["method"] == method and r.get("payload_bits")]
+        if mine:
+            errors = [100.0 * (float(r["payload_bits"]) / float(r["estimated_bits"]) - 1.0)
+                      for r in mine]
+            lines.append(f"| {method} | {len(mine)} | {np.mean(errors):+.3f} % | "
+                         f"{min(errors):+.3f} % | {max(errors):+.3f} % |")
+    return "\n".join(lines)
+
+
+def plot(rows, others, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for field, axis, label in (("psnr", axes[0], "PSNR (dB, RGB)"),
+                               ("ms_ssim_db", axes[1], "MS-SSIM (dB)")):
+        for method in OURS + JPEG:
+            if any(r["method"] == method for r in rows):
+                points = curve(rows, method)
+                axis.plot(points["bpp"], points[field], "o-", ms=3, label=method)
+        for name, points in others.items():
+            if field in points:
+                axis.plot(points["bpp"], points[field], "s--", ms=3, label=f"{name} (published)")
+        axis.set_xlabel("bits per pixel")
+        axis.set_ylabel(label)
+        axis.set_xlim(0, 2.5)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.suptitle("Kodak (24 images), mean curves, real file bytes")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main():
+    source = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "out", "points.csv")
+    results = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "results")
+    sys.path.insert(0, os.path.join(HERE, "..", ".."))
+    with open(source) as handle:
+        rows = list(csv.DictReader(handle))
+    others = published()
+    os.makedirs(results, exist_ok=True)
+    images = len({r["image"] for r in rows})
+    text = "\n\n".join([
+        f"# Learned codecs on Kodak ({images} images, {len(rows)} files)",
+        "## BD-rate (negative = fewer bytes at equal quality)", bd_table(rows, others),
+        "## Time per image (this machine's CPU)", time_table(rows),
+        "## Range-coded payload against the prior's estimate", estimate_table(rows),
+        "## Mean rate-distortion points", mean_table(rows)]) + "\n"
+    with open(os.path.join(results, "results.md"), "w") as handle:
+        handle.write(text)
+    plot(rows, others, os.path.join(results, "rd_curves.png"))
+    with open(source) as handle, open(os.path.join(results, "points.csv"), "w") as out:
+        out.write(handle.read())
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

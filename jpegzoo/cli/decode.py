@@ -1,0 +1,32 @@
+"""``jpegzoo decode IN.jzc OUT.png``: decode a learned codec's file to PNG."""
+
+
+def add_parser(commands):
+    parser = commands.add_parser(
+        "decode", help="decode a .jzc file (learned codecs) to a PNG image",
+        description="Decode IN, a .jzc file written by a learned codec (jpegzoo encode "
+                    "--method cae|dct_ae), with the zoo model the file names, and write the "
+                    "image to OUT as PNG (atomically, never over IN). Corrupt, truncated or "
+                    "unknown files and models this jpegzoo does not have are refused.")
+    parser.add_argument("input", metavar="IN")
+    parser.add_argument("output", metavar="OUT")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    import io
+
+    from PIL import Image
+
+    from jpegzoo.imageio import check_output, write_atomic
+
+    with open(args.input, "rb") as handle:
+        data = handle.read()
+    check_output(args.output, inputs=[args.input])
+    from jpegzoo.zoo.learned_method import decode_jzc
+
+    image = decode_jzc(data)
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    write_atomic(args.output, buffer.getvalue(), inputs=[args.input])
+    print(f"{args.output}: {image.shape[1]}x{image.shape[0]} from {len(data)} bytes")

@@ -1,0 +1,251 @@
+"""The shared machinery of jpegzoo's factorized-prior learned codecs.
+
+A :class:`FactorizedPriorCodec` is an analysis transform (image -> latents at
+``1/stride`` of the resolution), a synthesis transform (latents -> image) and, for each of
+its quality levels, a gain vector and a :class:`~jpegzoo.layers.FactorizedEntropyModel`.
+Quality level ``q`` (1 = lowest rate) was trained on ``bpp + lambdas[q-1] * 255^2 * MSE``
+(pixels 0..1); its latents are ``round(analysis(x) * gain[q])`` and the synthesis sees
+``y_hat / gain[q]``.
+
+One set of transforms serves every level through the gains (Cui et al., "Asymmetric gained
+deep image compression with continuous rate adaptation", CVPR 2021, with the inverse gain
+tied to ``1 / gain``); each level keeps its own prior, because one density cannot fit
+latents whose scales differ by the gains. Subclasses supply the transforms
+(:mod:`jpegzoo.zoo.compressive_ae`, :mod:`jpegzoo.zoo.dct_block_ae`).
+
+Quality levels are numbered ``1..K`` (1 = lowest rate), in the API, the command line and
+the ``.jzc`` header alike.
+
+Tensors: images uint8 or float 0..255 ``[B, H, W, 3]`` with H and W multiples of
+``stride`` (:func:`compress` pads); latents ``[B, H/stride, W/stride, latent]``;
+``bits`` per example ``[B]``.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from jpegzoo.layers import FactorizedEntropyModel
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class FactorizedPriorCodec(keras.Model):
+    """Base class: quality-gained latents and one factorized prior per quality level.
+
+    ``model(images, quality=q, training=...)`` returns ``{"reconstruction": float 0..255
+    [B, H, W, 3], "bits": [B]}`` (bits estimated by the level's prior; noisy latents when
+    training, rounded otherwise).
+
+    Args:
+        latent: channels of the latents (M).
+        lambdas: the training trade-off of each quality level, increasing.
+        stride: downsampling factor of the analysis (set by the subclass).
+    """
+
+    stride = 16
+
+    def __init__(self, latent=192, lambdas=(0.0067,), **kwargs):
+        super().__init__(**kwargs)
+        self.latent = int(latent)
+        self.lambdas = tuple(float(lam) for lam in lambdas)
+        if list(self.lambdas) != sorted(self.lambdas) or not self.lambdas:
+            raise ValueError(f"lambdas must be non-empty and increasing, got {lambdas}")
+        top = self.lambdas[-1]
+        # high-rate theory: the best quantizer step scales as lambda ** -1/2
+        initial = np.array([[0.5 * math.log(lam / top)] * self.latent for lam in self.lambdas],
+                           np.float32)
+        self.log_gains = self.add_weight(name="log_gains", shape=initial.shape,
+                                         initializer=keras.initializers.Constant(initial))
+        self.priors = [FactorizedEntropyModel(name=f"prior{q}")
+                       for q in range(len(self.lambdas))]
+
+    @property
+    def qualities(self):
+        return len(self.lambdas)
+
+    def check_quality(self, quality):
+        """``quality`` as an int after checking it is one of the levels ``1..K``."""
+        if isinstance(quality, bool) or int(quality) != quality \
+                or not 1 <= int(quality) <= self.qualities:
+            raise ValueError(f"{self.name} has quality levels 1..{self.qualities}, "
+                             f"got {quality}")
+        return int(quality)
+
+    def analysis(self, pixels):  # pragma: no cover - subclasses
+        """Continuous latents of float 0..1 images."""
+        raise NotImplementedError
+
+    def synthesis(self, latents):  # pragma: no cover - subclasses
+        """float 0..1 images of (de-gained) latents."""
+        raise NotImplementedError
+
+    def gain(self, quality):
+        """``[M]`` gain of quality level ``quality`` (1..K)."""
+        return ops.exp(self.log_gains[quality - 1])
+
+    def latents(self, images, quality):
+        """Continuous, gained latents of images (uint8 or float 0..255)."""
+        return self.analysis(ops.cast(images, "float32") / 255.0) * self.gain(quality)
+
+    def reconstruct(self, latents, quality):
+        """float 0..255 images from (quantized) gained latents."""
+        return self.synthesis(ops.cast(latents, "float32") / self.gain(quality)) * 255.0
+
+    def call(self, images, quality=1, training=False):
+        prior = self.priors[quality - 1]
+        y_hat, bits = prior(self.latents(images, quality), training=training)
+        return {"reconstruction": self.reconstruct(y_hat, quality), "bits": bits}
+
+    def build_transforms(self):  # pragma: no cover - subclasses
+        """Build the analysis and synthesis transforms' variables."""
+        raise NotImplementedError
+
+    def build(self, input_shape=None):
+        self.build_transforms()
+        for prior in self.priors:
+            prior.build((None, None, None, self.latent))
+        self.built = True
+
+    def build_all(self):
+        """Create every variable (transforms and all priors); returns the model."""
+        self.build()
+        return self
+
+    def update_coding_tables(self):
+        """Compute every prior's integer coding tables from its weights (before saving)."""
+        for prior in self.priors:
+            prior.update_coding_tables()
+
+    def serving_functions(self):
+        """TF Serving signatures (used by :func:`jpegzoo.export.export_saved_model`):
+
+        - ``encode``: ``image`` uint8 ``[B, H, W, 3]``, ``quality`` int32 ``[B]`` (1..K) ->
+          ``latents`` int32 ``[B, ceil(H/s), ceil(W/s), M]`` (edge-padded to the stride
+          ``s``), the symbols to range code with the level's table (also
+          ``serving_default``);
+        - ``decode``: ``latents`` int32, ``quality`` int32 ``[B]`` -> ``image`` uint8
+          ``[B, s*h, s*w, 3]`` (crop to the size in the file);
+        - ``coding_tables``: no inputs -> the integer tables of every level: ``offsets``
+          int32 ``[K, M]``, ``sizes`` int32 ``[K, M]``, ``counts`` int32 ``[K, M, n+1]``
+          (see :class:`~jpegzoo.layers.range_coding.CodingTables`).
+
+        Range coding itself runs outside the graph (constriction), as in
+        :func:`compress`.
+        """
+        import tensorflow as tf
+
+        from jpegzoo.layers.dct import pad_to_multiple
+
+        levels = self.qualities
+
+        def gains(quality):
+            check = tf.debugging.assert_equal(
+                tf.reduce_all((quality >= 1) & (quality <= levels)), True,
+                message=f"quality must be in 1..{levels}")
+            with tf.control_dependencies([check]):
+                index = tf.identity(quality - 1)
+            return tf.exp(tf.gather(self.log_gains, index))[:, None, None, :]
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, "image"),
+                                      tf.TensorSpec([None], tf.int32, "quality")])
+        def encode(image, quality):
+            pixels = pad_to_multiple(tf.cast(image, tf.float32), self.stride, self.stride)
+            latents = self.analysis(pixels / 255.0) * gains(quality)
+            return {"latents": tf.cast(tf.round(latents), tf.int32)}
+
+        @tf.function(input_signature=[
+            tf.TensorSpec([None, None, None, self.latent], tf.int32, "latents"),
+            tf.TensorSpec([None], tf.int32, "quality")])
+        def decode(latents, quality):
+            pixels = self.synthesis(tf.cast(latents, tf.float32) / gains(quality)) * 255.0
+            return {"image": tf.cast(tf.clip_by_value(tf.floor(pixels + 0.5), 0, 255),
+                                     tf.uint8)}
+
+        tables = [prior.coding_tables() for prior in self.priors]
+        width = max(t.counts.shape[1] for t in tables)
+        counts = np.zeros((levels, self.latent, width), np.int32)
+        for level, table in enumerate(tables):
+            counts[level, :, :table.counts.shape[1]] = table.counts
+        constants = {"offsets": np.stack([t.offsets for t in tables]).astype(np.int32),
+                     "sizes": np.stack([t.sizes for t in tables]).astype(np.int32),
+                     "counts": counts}
+
+        @tf.function(input_signature=[])
+        def coding_tables():
+            return {key: tf.constant(value) for key, value in constants.items()}
+
+        return {"serving_default": encode, "encode": encode, "decode": decode,
+                "coding_tables": coding_tables}
+
+    def get_config(self):
+        return {**super().get_config(), "latent": self.latent, "lambdas": list(self.lambdas)}
+
+
+def padded(image, stride):
+    """Edge-replicate ``image`` ``[H, W, C]`` to multiples of ``stride``."""
+    height, width = image.shape[:2]
+    return np.pad(image, ((0, -height % stride), (0, -width % stride), (0, 0)), mode="edge")
+
+
+def check_rgb(image):
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 RGB image [H, W, 3], got {image.dtype} "
+                         f"{image.shape}")
+    if min(image.shape[:2]) < 1:
+        raise ValueError(f"image has no pixels: {image.shape}")
+    return image
+
+
+def quantized_latents(model, image, quality):
+    """int32 latents ``[1, h, w, M]`` of a uint8 RGB image at ``quality``."""
+    latents = model.latents(padded(check_rgb(image), model.stride)[None],
+                            model.check_quality(quality))
+    return np.asarray(ops.round(latents)).astype(np.int32)
+
+
+def compress(model, image, quality, model_name):
+    """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]`` at quality level ``quality``."""
+    from jpegzoo.export.jzc import JzcFile, Stream, write_jzc
+    from jpegzoo.layers import range_coding
+
+    latents = quantized_latents(model, image, quality)
+    data = range_coding.encode(latents, model.priors[quality - 1].coding_tables())
+    height, width = np.shape(image)[:2]
+    return write_jzc(JzcFile(model_name, quality, width, height,
+                             [Stream(latents.shape, data)]))
+
+
+def decode_latents(model, data, model_name):
+    """(int32 latents, quality, width, height) of ``.jzc`` bytes written by :func:`compress`."""
+    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.layers import range_coding
+
+    contents = read_jzc(data)
+    if contents.model != model_name:
+        raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
+                         f"not {model_name!r}")
+    quality = model.check_quality(contents.quality)
+    if len(contents.streams) != 1 or len(contents.streams[0].shape) != 4:
+        raise ValueError("corrupt .jzc file: expected one 4-D latent stream")
+    stream, stride = contents.streams[0], model.stride
+    expected = (1, -(-contents.height // stride), -(-contents.width // stride), model.latent)
+    if tuple(stream.shape) != expected:
+        raise ValueError(f"latent shape {stream.shape} does not match the image size and "
+                         f"model (expected {expected})")
+    latents = range_coding.decode(stream.data, stream.shape,
+                                  model.priors[quality - 1].coding_tables())
+    return latents, quality, contents.width, contents.height
+
+
+def to_uint8(pixels):
+    """Round float 0..255 pixels half up and clip to uint8."""
+    return np.clip(np.floor(np.asarray(pixels) + 0.5), 0, 255).astype(np.uint8)
+
+
+def decompress(model, data, model_name):
+    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
+    latents, quality, width, height = decode_latents(model, data, model_name)
+    return to_uint8(model.reconstruct(latents, quality)[0, :height, :width])

@@ -1,0 +1,200 @@
+"""Train a factorized-prior learned codec (``compressive_ae``, ``dct_block_ae``) on photo
+crops: resumable, with every quality level in one run.
+
+Step ``s`` trains quality level ``1 + s mod K`` on ``batch`` random crops (random flips) of the
+training photos, minimising ``bpp + lambdas[q] * 255^2 * MSE`` (pixels 0..1, noisy latents:
+Balle et al.'s uniform-noise proxy for rounding). Photos split into training and
+validation by a hash of their names (as :mod:`jpegzoo.datasets` splits folders);
+validation is the same loss with rounded latents on fixed centre crops at every level,
+averaged over levels. Checkpoints (model, optimizer, step) live in ``work`` and a rerun
+resumes from the newest; the best validation weights are written, with their integer
+coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each validation.
+
+    jpegzoo train compressive_ae --images ../shared/data/train --work W
+    python -m jpegzoo.zoo.learned_training compressive_ae --images ... --work W --steps N
+"""
+
+import argparse
+import importlib
+import time
+from pathlib import Path
+
+import numpy as np
+
+from jpegzoo.zoo.photo_crops import centre_crops, load_photos, random_crops
+from jpegzoo.zoo.training_history import append_history, read_history
+
+#: Learning rate of the priors and gains, relative to the transforms'.
+DENSITY_RATE_FACTOR = 10.0
+BUILDERS = {"compressive_ae": "jpegzoo.zoo.compressive_ae:build_compressive_ae",
+            "dct_block_ae": "jpegzoo.zoo.dct_block_ae:build_dct_block_ae"}
+
+
+def build(name, **config):
+    """An untrained codec ``name`` (a key of :data:`BUILDERS`)."""
+    if name not in BUILDERS:
+        raise ValueError(f"no learned-codec trainer for {name!r}; known: "
+                         f"{', '.join(sorted(BUILDERS))}")
+    module, function = BUILDERS[name].split(":")
+    return getattr(importlib.import_module(module), function)(**config)
+
+
+def rate_distortion(model, images, quality, training):
+    """(loss, bpp, PSNR in dB) means over a batch of uint8 images at ``quality``."""
+    import tensorflow as tf
+
+    out = model(images, quality=quality, training=training)
+    pixels = tf.cast(images, tf.float32)
+    bpp = tf.reduce_mean(out["bits"]) / float(images.shape[1] * images.shape[2])
+    mse = tf.reduce_mean(tf.square(out["reconstruction"] - pixels))
+    loss = bpp + model.lambdas[quality - 1] * mse
+    psnr = 10.0 * tf.math.log(255.0 ** 2 / tf.maximum(mse, 1e-10)) / tf.math.log(10.0)
+    return loss, bpp, psnr
+
+
+class Trainer:
+    """The model, optimizer and resumable state of one training run."""
+
+    def __init__(self, name, work, photos, batch=8, crop=128, steps=20000,
+                 learning_rate=3e-4, seed=0, init_weights=None, **config):
+        import tensorflow as tf
+
+        self.name, self.work, self.photos = name, Path(work), photos
+        self.batch, self.crop, self.steps = batch, crop, steps
+        self.model = build(name, **config)
+        if init_weights:
+            self.model.load_weights(init_weights)
+        def adam(rate):
+            schedule = tf.keras.optimizers.schedules.CosineDecay(rate, steps, alpha=0.03)
+            return tf.keras.optimizers.Adam(schedule, clipnorm=1.0)
+
+        # the densities and gains need larger steps than the transforms: at the transforms'
+        # rate a prior initialised over +-10 takes thousands of steps to narrow
+        self.optimizer = adam(learning_rate)
+        self.optimizer.build(self.transform_variables())
+        self.density_optimizer = adam(learning_rate * DENSITY_RATE_FACTOR)
+        self.density_optimizer.build(self.density_variables())
+        self.step = tf.Variable(0, dtype=tf.int64)
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+                                              density_optimizer=self.density_optimizer,
+                                              step=self.step)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.work / "checkpoints", 2)
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint)
+        self.rng = np.random.default_rng([seed, int(self.step.numpy())])
+        self.train_steps = {q: tf.function(lambda images, q=q: self._train_step(images, q))
+                            for q in range(1, self.model.qualities + 1)}
+
+    def density_variables(self, quality=None):
+        """The gains and the priors (of level ``quality`` only, if given)."""
+        priors = self.model.priors if quality is None else [self.model.priors[quality - 1]]
+        return [self.model.log_gains] + [v for p in priors for v in p.trainable_variables]
+
+    def transform_variables(self):
+        density = {id(v) for v in self.density_variables()}
+        return [v for v in self.model.trainable_variables if id(v) not in density]
+
+    def _train_step(self, images, quality):
+        import tensorflow as tf
+
+        transforms, density = self.transform_variables(), self.density_variables(quality)
+        with tf.GradientTape() as tape:
+            loss, bpp, psnr = rate_distortion(self.model, images, quality, training=True)
+        gradients = tape.gradient(loss, transforms + density)
+        self.optimizer.apply_gradients(zip(gradients[:len(transforms)], transforms))
+        self.density_optimizer.apply_gradients(zip(gradients[len(transforms):], density))
+        return loss, bpp, psnr
+
+    def validate(self, crop=256):
+        """Mean over quality levels of the loss with rounded latents on fixed crops, and
+        the (bpp, PSNR) of every level."""
+        photos = self.photos["validation"] or self.photos["train"][:4]
+        crops = centre_crops(photos, min(crop, *(min(p.shape[:2]) for p in photos)))
+        crops = crops[:, :crops.shape[1] // 16 * 16, :crops.shape[2] // 16 * 16]
+        results = [rate_distortion(self.model, crops, q, training=False)
+                   for q in range(1, self.model.qualities + 1)]
+        points = [(float(bpp), float(psnr)) for _, bpp, psnr in results]
+        return float(np.mean([float(loss) for loss, _, _ in results])), points
+
+    def run(self, validate_every=1000, progress=True):
+        from tqdm import tqdm
+
+        history = self.work / "history.csv"
+        best = min((float(r["validation"]) for r in read_history(history)), default=np.inf)
+        bar = tqdm(total=self.steps, initial=int(self.step.numpy()), disable=not progress,
+                   desc=self.name, mininterval=10)
+        started = time.time()
+        while int(self.step.numpy()) < self.steps:
+            quality = 1 + int(self.step.numpy()) % self.model.qualities
+            images = random_crops(self.rng, self.photos["train"], self.batch, self.crop)
+            loss, bpp, psnr = (float(v) for v in self.train_steps[quality](images))
+            self.step.assign_add(1)
+            bar.update(1)
+            bar.set_postfix(q=quality, loss=f"{loss:.3f}", bpp=f"{bpp:.3f}", psnr=f"{psnr:.2f}")
+            step = int(self.step.numpy())
+            if step % validate_every == 0 or step == self.steps:
+                best = self._checkpoint(history, step, best, time.time() - started)
+        bar.close()
+        return best
+
+    def _checkpoint(self, history, step, best, seconds):
+        validation, points = self.validate()
+        append_history(history, {
+            "step": step, "validation": f"{validation:.5f}", "seconds": f"{seconds:.0f}",
+            **{f"q{q}": f"{bpp:.4f}/{psnr:.2f}" for q, (bpp, psnr) in enumerate(points, 1)}})
+        self.manager.save()
+        if validation < best:
+            self.model.update_coding_tables()
+            self.model.save_weights(str(self.work / f"{self.name}.weights.h5"))
+            return validation
+        return best
+
+
+#: Peak learning rate of each codec's transforms (the shipped runs; see the cards).
+LEARNING_RATES = {"compressive_ae": 3e-4, "dct_block_ae": 5e-4}
+
+
+def train(name, images_dir, work_dir, steps=16000, batch_size=8, seed=0, learning_rate=None,
+          init_weights=None, validate_every=1000, crop=128, **config):
+    """Train (or resume) codec ``name`` in ``work_dir``; returns the best weights' path."""
+    learning_rate = learning_rate or LEARNING_RATES.get(name, 3e-4)
+    Path(work_dir).mkdir(parents=True, exist_ok=True)
+    photos = load_photos(images_dir)
+    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
+    trainer = Trainer(name, work_dir, photos, batch_size or 8, crop, steps, learning_rate,
+                      seed, init_weights, **config)
+    best = trainer.run(validate_every)
+    print(f"best validation loss {best:.5f}")
+    return str(Path(work_dir) / f"{name}.weights.h5")
+
+
+def train_compressive_ae(images_dir, work_dir, **options):
+    """``jpegzoo train compressive_ae`` (see :func:`train`)."""
+    return train("compressive_ae", images_dir, work_dir, **options)
+
+
+def train_dct_block_ae(images_dir, work_dir, **options):
+    """``jpegzoo train dct_block_ae`` (see :func:`train`)."""
+    return train("dct_block_ae", images_dir, work_dir, **options)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("name", choices=sorted(BUILDERS))
+    parser.add_argument("--images", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--steps", type=int, default=16000)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float,
+                        help="peak rate of the transforms (default: LEARNING_RATES)")
+    parser.add_argument("--validate-every", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init-weights")
+    args = parser.parse_args(argv)
+    print(train(args.name, args.images, args.work, args.steps, args.batch, args.seed,
+                args.learning_rate, args.init_weights, args.validate_every, args.crop))
+
+
+if __name__ == "__main__":
+    main()

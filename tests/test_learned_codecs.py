@@ -1,0 +1,175 @@
+"""Learned codecs (compressive_ae, dct_block_ae) on small untrained models: real .jzc files
+that decode bit-exactly, with payloads matching the bit estimate."""
+
+import keras
+import numpy as np
+import pytest
+
+from jpegzoo.export.jzc import read_jzc
+from jpegzoo.zoo import learned_codec
+from jpegzoo.zoo.compressive_ae import CompressiveAutoencoder, build_compressive_ae
+from jpegzoo.zoo.dct_block_ae import DctBlockAutoencoder, build_dct_block_ae
+
+LAMBDAS = (0.002, 0.01, 0.05)
+
+
+@pytest.fixture(scope="module", params=["compressive_ae", "dct_block_ae"])
+def model(request):
+    builder = {"compressive_ae": build_compressive_ae,
+               "dct_block_ae": build_dct_block_ae}[request.param]
+    return builder(filters=8, latent=6, lambdas=LAMBDAS)
+
+
+def _image(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    smooth = rng.integers(0, 256, (shape[0] // 4 + 2, shape[1] // 4 + 2, 3)).astype(float)
+    image = np.kron(smooth, np.ones((4, 4, 1)))[:shape[0], :shape[1]]
+    return np.clip(image + rng.normal(0, 8, image.shape), 0, 255).astype(np.uint8)
+
+
+def _copy(model):
+    clone = type(model).from_config(model.get_config()).build_all()
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (37, 53), (1, 1), (7, 13), (64, 48)])
+def test_file_decodes_to_the_models_own_reconstruction(model, shape):
+    image = _image(shape)
+    data = learned_codec.compress(model, image, 2, model.name)
+    latents, quality, width, height = learned_codec.decode_latents(model, data, model.name)
+    assert (quality, width, height) == (2, shape[1], shape[0])
+    padded = learned_codec.padded(image, model.stride)
+    expected = np.round(np.asarray(model.latents(padded[None], 2))).astype(np.int32)
+    np.testing.assert_array_equal(latents, expected)
+    direct = np.asarray(model.reconstruct(expected, 2))[0, :shape[0], :shape[1]]
+    decoded = learned_codec.decompress(model, data, model.name)
+    assert decoded.shape == image.shape and decoded.dtype == np.uint8
+    np.testing.assert_array_equal(decoded, np.clip(np.floor(direct + 0.5), 0, 255))
+
+
+@pytest.mark.parametrize("quality", [1, 3])
+def test_payload_is_within_one_percent_of_the_bit_estimate(model, quality):
+    image = _image((96, 128), seed=quality)
+    data = learned_codec.compress(model, image, quality, model.name)
+    estimate = float(model(image[None], quality=quality)["bits"][0])
+    payload = 8 * len(read_jzc(data).streams[0].data)
+    assert abs(payload - estimate) <= 0.01 * estimate + 32
+
+
+def test_quality_levels_scale_the_latents_by_their_gains(model):
+    image = _image((32, 32), seed=3)[None]
+    low, high = (np.asarray(model.latents(image, q)) for q in (1, 3))
+    # untrained gains start at sqrt(lambda / lambda_max) (high-rate theory)
+    np.testing.assert_allclose(high, low * np.sqrt(LAMBDAS[2] / LAMBDAS[0]), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_refuses_other_models_bad_levels_and_bad_images(model):
+    image = np.zeros((16, 16, 3), np.uint8)
+    data = learned_codec.compress(model, image, 1, "other")
+    with pytest.raises(ValueError, match="model 'other'"):
+        learned_codec.decompress(model, data, model.name)
+    for quality in (0, 4, 1.5):
+        with pytest.raises(ValueError, match="quality levels 1..3"):
+            learned_codec.compress(model, image, quality, model.name)
+    with pytest.raises(ValueError, match="uint8 RGB"):
+        learned_codec.compress(model, image.astype(np.float32), 1, model.name)
+    with pytest.raises(ValueError, match="no pixels"):
+        learned_codec.compress(model, np.zeros((0, 5, 3), np.uint8), 1, model.name)
+
+
+def test_corrupt_and_truncated_files_raise_clear_errors(model):
+    data = learned_codec.compress(model, _image((32, 32)), 1, model.name)
+    for position in (0, 10, len(data) // 2, len(data) - 1):
+        corrupt = bytearray(data)
+        corrupt[position] ^= 0x20
+        with pytest.raises(ValueError, match="jzc"):
+            learned_codec.decompress(model, bytes(corrupt), model.name)
+    for length in (0, 5, len(data) // 2, len(data) - 1):
+        with pytest.raises(ValueError, match="jzc"):
+            learned_codec.decompress(model, data[:length], model.name)
+
+
+def test_config_round_trips(model):
+    config = model.get_config()
+    clone = type(model).from_config(config)
+    assert clone.get_config() == config
+    assert (clone.filters, clone.latent, clone.lambdas) == (8, 6, LAMBDAS)
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+    assert isinstance(restored, (CompressiveAutoencoder, DctBlockAutoencoder))
+
+
+def test_coding_tables_are_stored_with_the_weights(model, tmp_path):
+    """Saved tables are integers that decoders read back, not recompute: a file coded with
+    them decodes with a copy whose density weights differ."""
+    image = _image((48, 48), seed=5)
+    clone = _copy(model)
+    clone.update_coding_tables()
+    path = tmp_path / "codec.weights.h5"
+    clone.save_weights(path)
+    data = learned_codec.compress(clone, image, 2, model.name)
+    loaded = type(model).from_config(model.get_config()).build_all()
+    loaded.load_weights(path)
+    for prior in loaded.priors:  # perturb the density: stored tables must win
+        prior.matrices[0].assign(prior.matrices[0] + 0.5)
+    stored = loaded.priors[1].coding_tables()
+    np.testing.assert_array_equal(stored.counts, clone.priors[1].coding_tables().counts)
+    assert stored.counts.dtype.kind == "i"
+    np.testing.assert_array_equal(learned_codec.decompress(loaded, data, model.name),
+                                  learned_codec.decompress(clone, data, model.name))
+
+
+def test_keras_archive_round_trip_in_safe_mode(model, tmp_path):
+    clone = _copy(model)
+    clone.update_coding_tables()
+    path = tmp_path / "codec.keras"
+    clone.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    image = _image((32, 32), seed=6)
+    data = learned_codec.compress(clone, image, 3, model.name)
+    assert learned_codec.compress(loaded, image, 3, model.name) == data
+    np.testing.assert_array_equal(loaded.priors[2].coding_tables().counts,
+                                  clone.priors[2].coding_tables().counts)
+
+
+def test_gradients_reach_every_part_when_training(model):
+    import tensorflow as tf
+
+    image = _image((32, 32), seed=7)[None]
+    with tf.GradientTape() as tape:
+        out = model(image, quality=2, training=True)
+        loss = tf.reduce_mean(out["bits"]) + tf.reduce_mean(
+            tf.square(out["reconstruction"] - tf.cast(image, tf.float32)))
+    variables = [v for v in model.trainable_variables
+                 if not any(v is w for p in (model.priors[0], model.priors[2])
+                            for w in p.trainable_variables)]
+    gradients = tape.gradient(loss, variables)
+    missing = [v.path for v, g in zip(variables, gradients) if g is None]
+    assert not missing
+    assert all(np.isfinite(np.asarray(g)).all() for g in gradients)
+
+
+def test_saved_model_encode_decode_and_tables_signatures(model, tmp_path):
+    import tensorflow as tf
+
+    from jpegzoo.export.saved_model import export_saved_model, load_serving, signature_summary
+
+    model = _copy(model)
+    model.update_coding_tables()
+    path = export_saved_model(model, tmp_path, name="codec")
+    image = _image((37, 53), seed=8)
+    encode = load_serving(path, "encode")
+    latents = encode(image=image[None], quality=np.array([2]))["latents"]
+    np.testing.assert_array_equal(latents, learned_codec.quantized_latents(model, image, 2))
+    decoded = load_serving(path, "decode")(latents=latents, quality=np.array([2]))["image"]
+    np.testing.assert_array_equal(decoded, learned_codec.to_uint8(model.reconstruct(latents, 2)))
+    tables = load_serving(path, "coding_tables")()
+    own = model.priors[1].coding_tables()
+    np.testing.assert_array_equal(tables["offsets"][1], own.offsets)
+    np.testing.assert_array_equal(tables["counts"][1, :, :own.counts.shape[1]], own.counts)
+    with pytest.raises(ValueError, match="'image' expects uint8"):
+        encode(image=image[None].astype(np.float32), quality=np.array([2]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="quality must be in 1..3"):
+        encode(image=image[None], quality=np.array([4]))
+    assert any("signature 'decode'" in line for line in signature_summary(path))
