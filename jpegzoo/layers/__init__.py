@@ -19,7 +19,7 @@ _EXPORTS = {
     "jpeg_transform": ["JpegAnalysis", "JpegSynthesis", "compiled_analysis",
                        "compiled_transform", "mcu_size"],
     "quantization": ["Dequantize", "Quantize"],
-    "range_coding": ["CodingTables", "channel_indexes", "tables_from_pmf"],
+    "range_coding": ["CodingTables", "categorical", "channel_indexes", "tables_from_pmf"],
     "rate_estimators": ["LogMagnitudeRate", "l1_level_proxy"],
     "standard": ["INVERSE_ZIGZAG", "STD_CHROMINANCE_QTABLE", "STD_LUMINANCE_QTABLE", "ZIGZAG",
                  "chroma_factors", "component_qtables", "luma_sampling_factors", "quality_scaling",

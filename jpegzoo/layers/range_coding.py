@@ -61,7 +61,8 @@ def tables_from_pmf(pmf, offsets, sizes=None, precision=24):
     return CodingTables(np.asarray(offsets, np.int32), counts, sizes.astype(np.int32))
 
 
-def _model(tables, index):
+def categorical(tables, index):
+    """constriction categorical model of table ``index`` (its support, then the escape)."""
     import constriction
 
     counts = tables.counts[index, :tables.sizes[index] + 1].astype(np.float64)
@@ -97,7 +98,8 @@ def encode(latents, tables, indexes=None):
         symbols = flat[positions] - tables.offsets[table]
         size = int(tables.sizes[table])
         outside = (symbols < 0) | (symbols >= size)
-        encoder.encode(np.where(outside, size, symbols).astype(np.int32), _model(tables, table))
+        encoder.encode(np.where(outside, size, symbols).astype(np.int32),
+                       categorical(tables, table))
         if outside.any():
             escaped = (flat[positions][outside] + (1 << 31)).astype(np.uint64)
             halves = np.stack([escaped >> 16, escaped & 0xFFFF], axis=1).ravel()
@@ -105,19 +107,26 @@ def encode(latents, tables, indexes=None):
     return encoder.get_compressed().tobytes()
 
 
-def decode(data, shape, tables, indexes=None):
-    """int32 latents of ``shape`` from :func:`encode`'s bytes (same ``indexes``)."""
+def range_decoder(data):
+    """constriction's range decoder over payload bytes (ValueError if not whole words)."""
     import constriction
 
     if len(data) % 4:
         raise ValueError("range-coded payload is not a whole number of 32-bit words")
-    decoder = constriction.stream.queue.RangeDecoder(
+    return constriction.stream.queue.RangeDecoder(
         np.frombuffer(bytes(data), dtype=np.uint32).copy())
+
+
+def decode(data, shape, tables, indexes=None):
+    """int32 latents of ``shape`` from :func:`encode`'s bytes (same ``indexes``)."""
+    import constriction
+
+    decoder = range_decoder(data)
     uniform = constriction.stream.model.Uniform(1 << 16)
     indexes = channel_indexes(shape) if indexes is None else indexes
     out = np.empty(int(np.prod(shape)), np.int64)
     for table, positions in _groups(indexes):
-        symbols = decoder.decode(_model(tables, table), len(positions)).astype(np.int64)
+        symbols = decoder.decode(categorical(tables, table), len(positions)).astype(np.int64)
         size = int(tables.sizes[table])
         values = symbols + tables.offsets[table]
         outside = symbols == size

@@ -71,12 +71,3 @@ def build_compressive_ae(filters=96, latent=128, lambdas=LAMBDAS, name=NAME):
     """An untrained model with every variable built (for any image size)."""
     return CompressiveAutoencoder(filters, latent, lambdas, name=name).build_all()
 
-
-def compress(model, image, quality=1, model_name=NAME):
-    """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]``."""
-    return learned_codec.compress(model, image, quality, model_name)
-
-
-def decompress(model, data, model_name=NAME):
-    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
-    return learned_codec.decompress(model, data, model_name)

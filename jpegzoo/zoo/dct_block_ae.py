@@ -89,12 +89,3 @@ def build_dct_block_ae(filters=192, latent=96, lambdas=LAMBDAS, name=NAME):
     """An untrained model with every variable built (for any image size)."""
     return DctBlockAutoencoder(filters, latent, lambdas, name=name).build_all()
 
-
-def compress(model, image, quality=1, model_name=NAME):
-    """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]``."""
-    return learned_codec.compress(model, image, quality, model_name)
-
-
-def decompress(model, data, model_name=NAME):
-    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
-    return learned_codec.decompress(model, data, model_name)
