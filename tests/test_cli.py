@@ -661,3 +661,15 @@ def test_decode_refuses_bad_files(capsys, tmp_path, damage):
 def test_decode_missing_input(capsys, tmp_path):
     status, _, err = _run(capsys, "decode", tmp_path / "nothing.jzc", tmp_path / "out.png")
     _assert_one_line_error(status, err, "nothing.jzc")
+
+
+def test_info_describes_a_jzc_file(capsys, tmp_path):
+    coded = tmp_path / "in.jzc"
+    _run(capsys, "encode", SAMPLE, coded, "--method", "dct_ae", "-q", "3")
+    status, stdout, err = _run(capsys, "info", coded)
+    assert status == 0, err
+    assert "256x256" in stdout and "'dct_block_ae'" in stdout and "quality level 3" in stdout
+    assert f"{coded.stat().st_size} bytes" in stdout and "stream 0: shape [1, 32, 32, 96]" in stdout
+    coded.write_bytes(coded.read_bytes()[:-1])
+    status, _, err = _run(capsys, "info", coded)
+    _assert_one_line_error(status, err, "in.jzc")

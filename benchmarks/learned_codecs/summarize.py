@@ -6,7 +6,8 @@ Balle 2017 / 2018 factorized figures for Kodak beside ours, and encode/decode ti
 
 Two BD-rate figures per pair: of the mean curves (bpp and quality averaged over the 24
 images at each setting: how Kodak results are published, so the only way to compare with
-the published curves) and the mean of the 24 per-image BD-rates. MS-SSIM enters BD-rates in
+the published curves) and the mean of the per-image BD-rates (in brackets: over how many
+images the two curves overlap; "n/a" where they never do). MS-SSIM enters BD-rates in
 dB, ``-10 log10(1 - MS-SSIM)``. BD-rates use pchip over the overlapping quality range.
 """
 
@@ -67,6 +68,10 @@ def bd(anchor, test, field):
         return float("nan")
 
 
+def _percent(value):
+    return f"{value:+.1f} %" if np.isfinite(value) else "n/a (no overlap)"
+
+
 def bd_table(rows, others):
     images = sorted({r["image"] for r in rows})
     lines = ["| test | anchor | BD-rate PSNR (mean curve) | per-image mean | "
@@ -78,18 +83,20 @@ def bd_table(rows, others):
             cells = []
             for field in ("psnr", "ms_ssim_db"):
                 mean_curve = others.get(test) or curve(rows, test)
-                cells.append(f"{bd(curve(rows, anchor), mean_curve, field):+.1f} %")
+                cells.append(_percent(bd(curve(rows, anchor), mean_curve, field)))
                 if test in others:
                     cells.append("-")
                 else:
                     each = [bd(curve(rows, anchor, i), curve(rows, test, i), field)
                             for i in images]
-                    cells.append(f"{np.nanmean(each):+.1f} %")
+                    finite = [value for value in each if np.isfinite(value)]
+                    cells.append(f"{np.mean(finite):+.1f} % ({len(finite)})" if finite
+                                 else "n/a")
             lines.append(f"| {test} | {anchor} | " + " | ".join(cells) + " |")
     for test in tests:
         for label, reference in others.items():
-            cells = [f"{bd(reference, curve(rows, test), f):+.1f} %" for f in ("psnr",
-                                                                             "ms_ssim_db")]
+            cells = [_percent(bd(reference, curve(rows, test), f))
+                     for f in ("psnr", "ms_ssim_db")]
             lines.append(f"| {test} | {label} (published) | {cells[0]} | - | {cells[1]} | - |")
     return "\n".join(lines)
 

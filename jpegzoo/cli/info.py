@@ -1,4 +1,5 @@
-"""``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per component."""
+"""``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per
+component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams."""
 
 
 import numpy as np
@@ -8,7 +9,8 @@ _NAMES = {1: ("Y",), 3: ("Y", "Cb", "Cr")}
 
 def add_parser(commands):
     parser = commands.add_parser(
-        "info", help="describe a JPEG file: dimensions, sampling, tables, bits per component")
+        "info", help="describe a JPEG file (dimensions, sampling, tables, bits per component) "
+                     "or a .jzc file (model, quality level, streams)")
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--tables", action="store_true",
                         help="print the quantization tables as 8x8 grids")
@@ -18,8 +20,12 @@ def add_parser(commands):
 def run(args):
     from jpegzoo.export.jpeg_reader import read_header, read_jpeg
 
+    from jpegzoo.export.jzc import MAGIC
+
     with open(args.file, "rb") as handle:
         data = handle.read()
+    if data.startswith(MAGIC):
+        return _jzc_info(args.file, data)
     try:
         # parse everything before printing, so a bad file gives just the error line
         info = read_header(data)
@@ -46,6 +52,23 @@ def run(args):
             print(f"  quantization table of component {names[index]}:")
             for row in np.asarray(table).reshape(8, 8):
                 print("    " + " ".join(f"{int(x):3d}" for x in row))
+
+
+def _jzc_info(path, data):
+    from jpegzoo.export.jzc import read_jzc
+
+    try:
+        contents = read_jzc(data)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    pixels = contents.width * contents.height
+    print(f"{path}: {contents.width}x{contents.height}, .jzc file of model "
+          f"{contents.model!r}, quality level {contents.quality}, {len(data)} bytes "
+          f"({8 * len(data) / pixels:.3f} bpp)")
+    for index, stream in enumerate(contents.streams):
+        print(f"  stream {index}: shape {list(stream.shape)}, {len(stream.data)} bytes")
+    print(f"  container (header, shapes, checksum): "
+          f"{len(data) - sum(len(s.data) for s in contents.streams)} bytes")
 
 
 def _subsampling(info):

@@ -26,6 +26,8 @@ from jpegzoo.zoo.training_history import append_history, read_history
 
 #: Learning rate of the priors and gains, relative to the transforms'.
 DENSITY_RATE_FACTOR = 10.0
+#: Linear warm-up of a run that starts from trained weights (``init_weights``).
+WARMUP_STEPS = 500
 BUILDERS = {"compressive_ae": "jpegzoo.zoo.compressive_ae:build_compressive_ae",
             "dct_block_ae": "jpegzoo.zoo.dct_block_ae:build_dct_block_ae"}
 
@@ -64,8 +66,14 @@ class Trainer:
         self.model = build(name, **config)
         if init_weights:
             self.model.load_weights(init_weights)
+        # a run started from trained weights warms up: a fresh Adam's first steps are large
+        # and would undo the trained gains and densities
+        warmup = WARMUP_STEPS if init_weights else 0
+
         def adam(rate):
-            schedule = tf.keras.optimizers.schedules.CosineDecay(rate, steps, alpha=0.03)
+            schedule = tf.keras.optimizers.schedules.CosineDecay(
+                0.0 if warmup else rate, steps - warmup, alpha=0.03,
+                warmup_target=rate if warmup else None, warmup_steps=warmup)
             return tf.keras.optimizers.Adam(schedule, clipnorm=1.0)
 
         # the densities and gains need larger steps than the transforms: at the transforms'

@@ -192,16 +192,23 @@ def compress(model, image, model_name="lossless_predictor"):
     from jpegzoo.layers.range_coding import categorical
 
     image = learned_codec.check_rgb(image)
+    height, width = image.shape[:2]
     canvas, parameters = padded(image), integer_parameters(model)
+    # every sample is known here: predict all at once (each row of the integer MLP is
+    # exact, so these equal the decoder's wavefront-by-wavefront predictions)
+    ys, xs = (grid.ravel() for grid in np.indices((height, width)))
+    symbols, indexes = [], []
+    for step, channel in enumerate(CHANNEL_ORDER):
+        predicted, index = integer_predict(parameters, *context(canvas, ys, xs, step))
+        symbols.append((image[ys, xs, channel] - predicted + 255).reshape(height, width))
+        indexes.append(index.reshape(height, width))
+    models = [categorical(model.tables, table) for table in range(len(SCALES))]
     encoder = constriction.stream.queue.RangeEncoder()
-    for ys, xs in wavefronts(*image.shape[:2]):
-        for step, channel in enumerate(CHANNEL_ORDER):
-            features, bases = context(canvas, ys, xs, step)
-            predicted, indexes = integer_predict(parameters, features, bases)
-            residuals = image[ys, xs, channel].astype(np.int64) - predicted
-            for table, positions in _coded_groups(indexes):
-                encoder.encode((residuals[positions] + 255).astype(np.int32),
-                               categorical(model.tables, table))
+    for ys, xs in wavefronts(height, width):
+        for step in range(len(CHANNEL_ORDER)):
+            for table, positions in _coded_groups(indexes[step][ys, xs]):
+                encoder.encode(symbols[step][ys[positions], xs[positions]].astype(np.int32),
+                               models[table])
     data = encoder.get_compressed().tobytes()
     return write_jzc(JzcFile(model_name, 1, image.shape[1], image.shape[0],
                              [Stream(image.shape, data)]))
@@ -221,13 +228,14 @@ def decompress(model, data, model_name="lossless_predictor"):
         raise ValueError("corrupt .jzc file: expected one [H, W, 3] residual stream")
     decoder = range_decoder(contents.streams[0].data)
     canvas, parameters = padded(np.zeros((height, width, 3), np.uint8)), integer_parameters(model)
+    models = [categorical(model.tables, table) for table in range(len(SCALES))]
     for ys, xs in wavefronts(height, width):
         for step, channel in enumerate(CHANNEL_ORDER):
             features, bases = context(canvas, ys, xs, step)
             predicted, indexes = integer_predict(parameters, features, bases)
             values = np.empty(len(ys), np.int64)
             for table, positions in _coded_groups(indexes):
-                residuals = decoder.decode(categorical(model.tables, table), len(positions))
+                residuals = decoder.decode(models[table], len(positions))
                 values[positions] = predicted[positions] + residuals.astype(np.int64) - 255
             if values.min() < 0 or values.max() > 255:
                 raise ValueError("corrupt .jzc file: decoded samples outside 0..255")
