@@ -38,8 +38,9 @@ def round_half_away(x):
 
 
 def straight_through(x, y):
-    """Forward ``y``, backward identity w.r.t. ``x`` (straight-through estimator)."""
-    return x + ops.stop_gradient(y - x)
+    """Forward ``y`` (exactly: ``x - x`` is 0), backward identity w.r.t. ``x``
+    (straight-through estimator)."""
+    return ops.stop_gradient(y) + (x - ops.stop_gradient(x))
 
 
 class _AffineColor(keras.layers.Layer):
