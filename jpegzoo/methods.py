@@ -33,6 +33,8 @@ class Method:
             (e.g. ``lam`` for ``--lambda``).
         qualities: the method's own quality levels (learned codecs: ``1..K``), which
             evaluations use instead of IJG qualities; None: IJG qualities 1..100.
+        in_demo: whether ``jpegzoo demo`` runs it by default (not the lossless coder:
+            a rate-distortion plot has no place for it).
     """
 
     name: str
@@ -42,6 +44,7 @@ class Method:
     decoder: str = "jpegzoo.reference_codecs:decode_jpeg"
     options: tuple = ()
     qualities: tuple = None
+    in_demo: bool = True
 
     def load(self):
         """Import and return the encoder function."""
@@ -78,6 +81,11 @@ def names():
     return sorted(_REGISTRY)
 
 
+def demo_names():
+    """The methods ``jpegzoo demo`` runs by default, sorted."""
+    return sorted(name for name, method in _REGISTRY.items() if method.in_demo)
+
+
 register("baseline", "jpegzoo.export.baseline:encode",
          "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT and coder")
 register("pillow", "jpegzoo.reference_codecs:pillow_encode",
@@ -101,3 +109,7 @@ register("dct_ae", "jpegzoo.zoo.learned_method:encode_dct_ae",
          "learned codec dct_block_ae (autoencoder over JPEG's 8x8 DCT blocks, factorized "
          "prior, range coded .jzc); quality = level 1..6", suffix=".jzc",
          decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
+register("lossless", "jpegzoo.zoo.learned_method:encode_lossless",
+         "learned lossless coder lossless_predictor (causal MLP predictor, range-coded "
+         "residuals, .jzc); decodes to the exact input", suffix=".jzc",
+         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1,), in_demo=False)

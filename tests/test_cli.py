@@ -673,3 +673,19 @@ def test_info_describes_a_jzc_file(capsys, tmp_path):
     coded.write_bytes(coded.read_bytes()[:-1])
     status, _, err = _run(capsys, "info", coded)
     _assert_one_line_error(status, err, "in.jzc")
+
+
+def test_lossless_method_round_trips_exactly(capsys, tmp_path):
+    from jpegzoo.imageio import read_image
+
+    source = tmp_path / "crop.png"
+    Image.fromarray(read_image(SAMPLE)[:40, :56]).save(source)
+    status, stdout, err = _run(capsys, "encode", source, tmp_path / "x.jzc", "--method",
+                               "lossless")
+    assert status == 0, err
+    status, _, err = _run(capsys, "decode", tmp_path / "x.jzc", tmp_path / "x.png")
+    assert status == 0, err
+    np.testing.assert_array_equal(read_image(tmp_path / "x.png"), read_image(source))
+    status, _, err = _run(capsys, "encode", source, tmp_path / "y.jzc", "--method",
+                          "lossless", "-q", "2")
+    _assert_one_line_error(status, err, "one quality level")

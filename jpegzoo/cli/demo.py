@@ -16,9 +16,9 @@ def add_parser(commands):
                         help="output folder (default ./jpegzoo-demo)")
     parser.add_argument("--images", metavar="DIR",
                         help="use the PNG/JPEG images in DIR instead of the bundled samples")
-    parser.add_argument("--methods", default=",".join(methods.names()), metavar="A,B",
-                        help=f"comma-separated methods (default: all: "
-                             f"{','.join(methods.names())})")
+    parser.add_argument("--methods", default=",".join(methods.demo_names()), metavar="A,B",
+                        help=f"comma-separated methods (default: "
+                             f"{','.join(methods.demo_names())})")
     parser.add_argument("--qualities", default=",".join(map(str, DEFAULT_QUALITIES)),
                         metavar="Q,Q", help="comma-separated IJG qualities")
     parser.add_argument("--subsampling", choices=("444", "422", "420"), default="420")

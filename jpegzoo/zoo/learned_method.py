@@ -1,5 +1,5 @@
-"""The learned codecs as encoding methods (``jpegzoo encode --method cae|dct_ae``) and the
-decoder of their ``.jzc`` files (``jpegzoo decode``).
+"""The learned codecs as encoding methods (``jpegzoo encode --method cae|dct_ae|lossless``)
+and the decoder of their ``.jzc`` files (``jpegzoo decode``).
 
 Encoders take the common method signature (:mod:`jpegzoo.methods`); ``quality`` is the
 model's quality level ``1..K`` (default :data:`DEFAULT_QUALITY`), and the JPEG options
@@ -15,7 +15,7 @@ import numpy as np
 from jpegzoo.zoo import learned_codec
 
 #: Zoo models that write ``.jzc`` files, by the method name that encodes with them.
-CODECS = {"cae": "compressive_ae", "dct_ae": "dct_block_ae"}
+CODECS = {"cae": "compressive_ae", "dct_ae": "dct_block_ae", "lossless": "lossless_predictor"}
 DEFAULT_QUALITY = 4
 
 
@@ -53,9 +53,22 @@ def encode_dct_ae(image, quality=None, **options):
     return encode("dct_block_ae", image, quality, **options)
 
 
+def encode_lossless(image, quality=None, **options):
+    """``lossless_predictor`` (``quality`` must be left out or 1: there is one level)."""
+    from jpegzoo.zoo import lossless_predictor
+
+    del options  # JPEG options: not used
+    if quality not in (None, 1):
+        raise ValueError(f"lossless_predictor has one quality level (1), got {quality}")
+    return lossless_predictor.compress(trained("lossless_predictor"), _rgb(image))
+
+
 def decode_jzc(data):
     """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, by the codec the file names."""
     from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.zoo import lossless_predictor
 
     name = read_jzc(data).model
+    if name == "lossless_predictor":
+        return lossless_predictor.decompress(trained(name), data)
     return learned_codec.decompress(trained(name), data, name)

@@ -85,3 +85,6 @@ register("compressive_ae", "jpegzoo.zoo.compressive_ae:build_compressive_ae",
 register("dct_block_ae", "jpegzoo.zoo.dct_block_ae:build_dct_block_ae",
          "learned codec: autoencoder over JPEG's 8x8 DCT blocks with a factorized prior, "
          "6 quality levels, range-coded .jzc files (the aejpg idea, done as a real codec)")
+register("lossless_predictor", "jpegzoo.zoo.lossless_predictor:build_lossless_predictor",
+         "learned lossless coder: causal-context MLP predicting a discretized logistic per "
+         "sample, exact integer inference, range-coded residuals in .jzc files (BU project)")
