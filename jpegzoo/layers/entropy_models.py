@@ -136,24 +136,16 @@ class FactorizedEntropyModel(keras.layers.Layer):
         return tables_from_pmf(rows, grid[low].astype(np.int32), sizes, precision)
 
     def save_own_variables(self, store):
+        from jpegzoo.layers.range_coding import save_tables
+
         super().save_own_variables(store)
-        if self._tables is not None:
-            for key, array in self._tables.arrays().items():
-                store[f"coding_{key}"] = array
+        save_tables(store, self._tables)
 
     def load_own_variables(self, store):
-        from jpegzoo.layers.range_coding import CodingTables
+        from jpegzoo.layers.range_coding import split_tables
 
-        tables = {key[len("coding_"):]: np.asarray(store[key]) for key in list(store.keys())
-                  if str(key).startswith("coding_")}
-        variables = {key: store[key] for key in list(store.keys())
-                     if not str(key).startswith("coding_")}
+        variables, self._tables = split_tables(store)
         super().load_own_variables(variables)
-        self._tables = None
-        if tables:
-            self._tables = CodingTables(tables["offsets"].astype(np.int32),
-                                        tables["counts"].astype(np.int64),
-                                        tables["sizes"].astype(np.int32))
 
     def get_config(self):
         return {**super().get_config(), "filters": list(self.filters),

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 ESCAPE_BITS = 32
+#: Prefix of the tables' entries in a Keras weights file.
+TABLE_KEY = "coding_"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,27 @@ class CodingTables:
         most ``2**precision``)."""
         return {"offsets": self.offsets.astype(np.int32), "counts": self.counts.astype(np.int32),
                 "sizes": self.sizes.astype(np.int32)}
+
+
+def save_tables(store, tables):
+    """Write ``tables`` (or nothing, if None) into a Keras weights ``store`` beside a
+    layer's variables (for ``save_own_variables``)."""
+    if tables is not None:
+        for key, array in tables.arrays().items():
+            store[f"{TABLE_KEY}{key}"] = array
+
+
+def split_tables(store):
+    """``(variables, tables)`` of a Keras weights ``store`` written with
+    :func:`save_tables`: the layer's own entries and the :class:`CodingTables` (or None)."""
+    keys = [str(key) for key in store.keys()]
+    variables = {key: store[key] for key in keys if not key.startswith(TABLE_KEY)}
+    if f"{TABLE_KEY}counts" not in keys:
+        return variables, None
+    tables = CodingTables(np.asarray(store[f"{TABLE_KEY}offsets"], np.int32),
+                          np.asarray(store[f"{TABLE_KEY}counts"], np.int64),
+                          np.asarray(store[f"{TABLE_KEY}sizes"], np.int32))
+    return variables, tables
 
 
 def tables_from_pmf(pmf, offsets, sizes=None, precision=24):

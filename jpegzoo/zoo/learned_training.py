@@ -16,13 +16,12 @@ coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each val
 
 import argparse
 import importlib
-import time
 from pathlib import Path
 
 import numpy as np
 
-from jpegzoo.zoo.photo_crops import centre_crops, load_photos, random_crops
-from jpegzoo.zoo.training_history import append_history, read_history
+from jpegzoo.zoo.crop_training import CropTrainer, adam
+from jpegzoo.zoo.photo_crops import centre_crops, load_photos
 
 #: Learning rate of the priors and gains, relative to the transforms'.
 DENSITY_RATE_FACTOR = 10.0
@@ -54,42 +53,25 @@ def rate_distortion(model, images, quality, training):
     return loss, bpp, psnr
 
 
-class Trainer:
-    """The model, optimizer and resumable state of one training run."""
+class Trainer(CropTrainer):
+    """A factorized-prior codec, its two optimizers and the resumable state of a run."""
 
     def __init__(self, name, work, photos, batch=8, crop=128, steps=20000,
                  learning_rate=3e-4, seed=0, init_weights=None, **config):
         import tensorflow as tf
 
-        self.name, self.work, self.photos = name, Path(work), photos
-        self.batch, self.crop, self.steps = batch, crop, steps
+        super().__init__(name, work, photos, batch, crop, steps)
         self.model = build(name, **config)
         if init_weights:
             self.model.load_weights(init_weights)
-        # a run started from trained weights warms up: a fresh Adam's first steps are large
-        # and would undo the trained gains and densities
         warmup = WARMUP_STEPS if init_weights else 0
-
-        def adam(rate):
-            schedule = tf.keras.optimizers.schedules.CosineDecay(
-                0.0 if warmup else rate, steps - warmup, alpha=0.03,
-                warmup_target=rate if warmup else None, warmup_steps=warmup)
-            return tf.keras.optimizers.Adam(schedule, clipnorm=1.0)
-
         # the densities and gains need larger steps than the transforms: at the transforms'
         # rate a prior initialised over +-10 takes thousands of steps to narrow
-        self.optimizer = adam(learning_rate)
+        self.optimizer = adam(learning_rate, steps, warmup)
         self.optimizer.build(self.transform_variables())
-        self.density_optimizer = adam(learning_rate * DENSITY_RATE_FACTOR)
+        self.density_optimizer = adam(learning_rate * DENSITY_RATE_FACTOR, steps, warmup)
         self.density_optimizer.build(self.density_variables())
-        self.step = tf.Variable(0, dtype=tf.int64)
-        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
-                                              density_optimizer=self.density_optimizer,
-                                              step=self.step)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, self.work / "checkpoints", 2)
-        if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint)
-        self.rng = np.random.default_rng([seed, int(self.step.numpy())])
+        self.restore(seed, optimizer=self.optimizer, density_optimizer=self.density_optimizer)
         self.train_steps = {q: tf.function(lambda images, q=q: self._train_step(images, q))
                             for q in range(1, self.model.qualities + 1)}
 
@@ -113,49 +95,26 @@ class Trainer:
         self.density_optimizer.apply_gradients(zip(gradients[len(transforms):], density))
         return loss, bpp, psnr
 
+    def train_batch(self, step, images):
+        quality = 1 + step % self.model.qualities
+        loss, bpp, psnr = (float(v) for v in self.train_steps[quality](images))
+        return {"q": quality, "loss": loss, "bpp": bpp, "psnr": psnr}
+
     def validate(self, crop=256):
         """Mean over quality levels of the loss with rounded latents on fixed crops, and
-        the (bpp, PSNR) of every level."""
+        the bpp/PSNR of every level as history columns."""
         photos = self.photos["validation"] or self.photos["train"][:4]
         crops = centre_crops(photos, min(crop, *(min(p.shape[:2]) for p in photos)))
         crops = crops[:, :crops.shape[1] // 16 * 16, :crops.shape[2] // 16 * 16]
         results = [rate_distortion(self.model, crops, q, training=False)
                    for q in range(1, self.model.qualities + 1)]
-        points = [(float(bpp), float(psnr)) for _, bpp, psnr in results]
-        return float(np.mean([float(loss) for loss, _, _ in results])), points
+        columns = {f"q{q}": f"{float(bpp):.4f}/{float(psnr):.2f}"
+                   for q, (_, bpp, psnr) in enumerate(results, 1)}
+        return float(np.mean([float(loss) for loss, _, _ in results])), columns
 
-    def run(self, validate_every=1000, progress=True):
-        from tqdm import tqdm
-
-        history = self.work / "history.csv"
-        best = min((float(r["validation"]) for r in read_history(history)), default=np.inf)
-        bar = tqdm(total=self.steps, initial=int(self.step.numpy()), disable=not progress,
-                   desc=self.name, mininterval=10)
-        started = time.time()
-        while int(self.step.numpy()) < self.steps:
-            quality = 1 + int(self.step.numpy()) % self.model.qualities
-            images = random_crops(self.rng, self.photos["train"], self.batch, self.crop)
-            loss, bpp, psnr = (float(v) for v in self.train_steps[quality](images))
-            self.step.assign_add(1)
-            bar.update(1)
-            bar.set_postfix(q=quality, loss=f"{loss:.3f}", bpp=f"{bpp:.3f}", psnr=f"{psnr:.2f}")
-            step = int(self.step.numpy())
-            if step % validate_every == 0 or step == self.steps:
-                best = self._checkpoint(history, step, best, time.time() - started)
-        bar.close()
-        return best
-
-    def _checkpoint(self, history, step, best, seconds):
-        validation, points = self.validate()
-        append_history(history, {
-            "step": step, "validation": f"{validation:.5f}", "seconds": f"{seconds:.0f}",
-            **{f"q{q}": f"{bpp:.4f}/{psnr:.2f}" for q, (bpp, psnr) in enumerate(points, 1)}})
-        self.manager.save()
-        if validation < best:
-            self.model.update_coding_tables()
-            self.model.save_weights(str(self.work / f"{self.name}.weights.h5"))
-            return validation
-        return best
+    def save_best(self):
+        self.model.update_coding_tables()
+        super().save_best()
 
 
 #: Peak learning rate of each codec's transforms (the shipped runs; see the cards).

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from jpegzoo.layers.range_coding import save_tables, split_tables
 from jpegzoo.zoo import learned_codec
 
 #: Coding order of the RGB channels (index into the last axis).
@@ -118,19 +119,11 @@ class LosslessPredictor(keras.Model):
 
     def save_own_variables(self, store):
         super().save_own_variables(store)
-        if self.tables is not None:
-            for key, array in self.tables.arrays().items():
-                store[f"coding_{key}"] = array
+        save_tables(store, self.tables)
 
     def load_own_variables(self, store):
-        from jpegzoo.layers.range_coding import CodingTables
-
-        keys = [str(key) for key in store.keys()]
-        super().load_own_variables({k: store[k] for k in keys if not k.startswith("coding_")})
-        if "coding_counts" in keys:
-            self.tables = CodingTables(np.asarray(store["coding_offsets"], np.int32),
-                                       np.asarray(store["coding_counts"], np.int64),
-                                       np.asarray(store["coding_sizes"], np.int32))
+        variables, self.tables = split_tables(store)
+        super().load_own_variables(variables)
 
     def get_config(self):
         return {**super().get_config(), "hidden": list(self.hidden)}

@@ -14,16 +14,15 @@ the newest one; the best validation weights are written to
 """
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 
+from jpegzoo.zoo.crop_training import CropTrainer, adam
 from jpegzoo.zoo.photo_crops import centre_crops, load_photos, random_crops
-from jpegzoo.zoo.training_history import append_history, read_history
 
 VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
-BEST_WEIGHTS = "qtable_generator.weights.h5"
+BEST_WEIGHTS = "qtable_generator.weights.h5"  # written by CropTrainer.save_best
 
 
 def log_uniform(rng, size, low_high):
@@ -31,7 +30,7 @@ def log_uniform(rng, size, low_high):
     return np.exp(rng.uniform(low, high, size)).astype(np.float32)
 
 
-class Trainer:
+class Trainer(CropTrainer):
     """Holds the model, the objective and the resumable state of one training run."""
 
     def __init__(self, work, photos, batch=8, crop=256, steps=3000, learning_rate=1e-3,
@@ -42,25 +41,20 @@ class Trainer:
         from jpegzoo.zoo.qtable.objective import RateDistortion
         from jpegzoo.zoo.qtable.rate_fit import shipped_estimator
 
-        self.work, self.photos = Path(work), photos
-        self.batch, self.crop, self.steps = batch, crop, steps
+        super().__init__("qtable_generator", work, photos, batch, crop, steps)
         self.lambda_range = LAMBDA_RANGE
         self.model = build_qtable_generator()
         self.objective = RateDistortion("420", shipped_estimator())
-        schedule = tf.keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.05)
-        self.optimizer = tf.keras.optimizers.Adam(schedule)
-        self.step = tf.Variable(0, dtype=tf.int64)
-        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
-                                              step=self.step)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, self.work / "checkpoints", 2)
-        self.rng = np.random.default_rng(seed)
+        self.optimizer = adam(learning_rate, steps, alpha=0.05, clipnorm=None)
         self._adapt_normalization()
         if init_weights:
             self.model.load_weights(init_weights)
-        if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint)
-            self.rng = np.random.default_rng([seed, int(self.step.numpy())])
+        self.restore(seed, optimizer=self.optimizer)
         self.train_step = tf.function(self._train_step, reduce_retracing=True)
+        self.last = {}
+
+    def rng_seed(self, seed, step):
+        return seed if step == 0 else [seed, step]  # as the shipped run drew its crops
 
     def _adapt_normalization(self):
         """Fit the input normalization to the statistics of training crops (deterministic)."""
@@ -82,8 +76,15 @@ class Trainer:
         self.optimizer.apply_gradients(zip(tape.gradient(mean_loss, variables), variables))
         return mean_loss, tf.reduce_mean(bpp), tf.reduce_mean(quality)
 
+    def train_batch(self, step, images):
+        lam = log_uniform(self.rng, self.batch, self.lambda_range)
+        loss, bpp, quality = (float(v) for v in self.train_step(images, lam))
+        self.last = {"loss": loss, "bpp": bpp, "msssim": quality}
+        return self.last
+
     def validate(self):
-        """Mean validation loss over the fixed crops and lambdas."""
+        """Mean validation loss over the fixed crops and lambdas; the last training step's
+        loss, bpp and MS-SSIM as history columns."""
         import tensorflow as tf
 
         # a folder too small to hold a validation photo validates on training photos
@@ -96,36 +97,7 @@ class Trainer:
             tables = self.model({"image": tf.constant(crops), "lam": lam[:, None]})["tables"]
             loss, _, _ = self.objective.loss(pixels, coefficients, tables, lam)
             losses.append(float(tf.reduce_mean(loss / lam)))
-        return float(np.mean(losses))
-
-    def run(self, validate_every=250, progress=True):
-        from tqdm import tqdm
-
-        history = self.work / "history.csv"
-        best = min((float(r["validation"]) for r in read_history(history)), default=np.inf)
-        bar = tqdm(total=self.steps, initial=int(self.step.numpy()), disable=not progress,
-                   desc="qtable_generator")
-        started = time.time()
-        while int(self.step.numpy()) < self.steps:
-            images = random_crops(self.rng, self.photos["train"], self.batch, self.crop)
-            lam = log_uniform(self.rng, self.batch, self.lambda_range)
-            loss, bpp, quality = (float(v) for v in self.train_step(images, lam))
-            self.step.assign_add(1)
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.3f}", bpp=f"{bpp:.3f}", msssim=f"{quality:.4f}")
-            step = int(self.step.numpy())
-            if step % validate_every == 0 or step == self.steps:
-                validation = self.validate()
-                append_history(history, {
-                    "step": step, "loss": f"{loss:.5f}", "bpp": f"{bpp:.5f}",
-                    "ms_ssim": f"{quality:.5f}", "validation": f"{validation:.6f}",
-                    "seconds": f"{time.time() - started:.0f}"})
-                self.manager.save()
-                if validation < best:
-                    best = validation
-                    self.model.save_weights(str(self.work / BEST_WEIGHTS))
-        bar.close()
-        return best
+        return float(np.mean(losses)), {key: f"{value:.5f}" for key, value in self.last.items()}
 
 
 def train(images_dir, work_dir, steps=8000, batch_size=8, seed=0, learning_rate=1e-3,

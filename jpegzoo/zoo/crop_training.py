@@ -1,0 +1,94 @@
+"""The resumable loop shared by the zoo's custom trainers that learn from photo crops.
+
+A :class:`CropTrainer` subclass builds its model and optimizers, calls :meth:`restore`
+with the objects to checkpoint, and implements :meth:`train_batch` (one optimisation step
+on a batch of uint8 crops) and :meth:`validate`. :meth:`run` draws ``batch`` random crops
+(random flips) per step, validates every ``validate_every`` steps, appends a row to
+``work/history.csv``, saves a checkpoint (``work/checkpoints``, the newest two; a rerun
+resumes from the newest) and keeps the best weights by validation score (lower is better)
+in ``work/<name>.weights.h5``.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from jpegzoo.zoo.photo_crops import random_crops
+from jpegzoo.zoo.training_history import append_history, read_history
+
+
+def adam(rate, steps, warmup=0, alpha=0.03, clipnorm=1.0):
+    """Adam with a cosine decay to ``alpha * rate`` over ``steps``, after a linear warm-up
+    of ``warmup`` steps from 0 (for runs that start from trained weights: a fresh Adam's
+    first steps are large)."""
+    import tensorflow as tf
+
+    schedule = tf.keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else rate, steps - warmup, alpha=alpha,
+        warmup_target=rate if warmup else None, warmup_steps=warmup)
+    return tf.keras.optimizers.Adam(schedule, clipnorm=clipnorm)
+
+
+class CropTrainer:
+    """Resumable state and loop; see the module docstring."""
+
+    def __init__(self, name, work, photos, batch, crop, steps):
+        self.name, self.work, self.photos = name, Path(work), photos
+        self.batch, self.crop, self.steps = batch, crop, steps
+        self.model = None
+
+    def restore(self, seed, **objects):
+        """Checkpoint ``self.model``, the step counter and ``objects`` (optimizers);
+        resume from the newest checkpoint in ``work`` if there is one."""
+        import tensorflow as tf
+
+        self.step = tf.Variable(0, dtype=tf.int64)
+        self.checkpoint = tf.train.Checkpoint(model=self.model, step=self.step, **objects)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.work / "checkpoints", 2)
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint)
+        self.rng = np.random.default_rng(self.rng_seed(seed, int(self.step.numpy())))
+
+    def rng_seed(self, seed, step):
+        """Seed of the crop generator of a run resumed at ``step``."""
+        return [seed, step]
+
+    def train_batch(self, step, images):  # pragma: no cover - subclasses
+        """One optimisation step; returns ``{name: float}`` for the progress bar."""
+        raise NotImplementedError
+
+    def validate(self):  # pragma: no cover - subclasses
+        """``(score, {column: text})``: the score to minimise and history columns."""
+        raise NotImplementedError
+
+    def save_best(self):
+        self.model.save_weights(str(self.work / f"{self.name}.weights.h5"))
+
+    def run(self, validate_every=1000, progress=True):
+        """Train to ``steps``; returns the best validation score."""
+        from tqdm import tqdm
+
+        history = self.work / "history.csv"
+        best = min((float(r["validation"]) for r in read_history(history)), default=np.inf)
+        bar = tqdm(total=self.steps, initial=int(self.step.numpy()), disable=not progress,
+                   desc=self.name, mininterval=10)
+        started = time.time()
+        while int(self.step.numpy()) < self.steps:
+            images = random_crops(self.rng, self.photos["train"], self.batch, self.crop)
+            shown = self.train_batch(int(self.step.numpy()), images)
+            self.step.assign_add(1)
+            bar.update(1)
+            bar.set_postfix(**{key: f"{value:.3f}" if isinstance(value, float) else value
+                               for key, value in shown.items()})
+            step = int(self.step.numpy())
+            if step % validate_every == 0 or step == self.steps:
+                score, columns = self.validate()
+                append_history(history, {"step": step, "validation": f"{score:.5f}",
+                                         "seconds": f"{time.time() - started:.0f}", **columns})
+                self.manager.save()
+                if score < best:
+                    best = score
+                    self.save_best()
+        bar.close()
+        return best
