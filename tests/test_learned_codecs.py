@@ -207,3 +207,11 @@ def test_shipped_codecs_odd_sizes_decode_exactly(shipped, shape):
     latents = learned_codec.quantized_latents(shipped, image, 3)
     own = learned_codec.to_uint8(shipped.reconstruct(latents, 3))[0, :shape[0], :shape[1]]
     np.testing.assert_array_equal(decoded, own)
+
+
+def test_shipped_tables_hold_the_densities_support_not_the_whole_grid(shipped):
+    """The tables come from the unbounded density: a bin's probability floor (kept for
+    training) must not stretch every support to the +-1024 grid."""
+    for prior in shipped.priors:
+        tables = prior.coding_tables()
+        assert np.median(tables.sizes) < 200 and (tables.offsets > -1024).all()

@@ -18,7 +18,7 @@ skips finished images), for
 JPEG files are decoded by Pillow; JPEG qualities 10..95 (the usual range; below 10 JPEG
 breaks down and BD-rates against it would flatter any codec).
 
-    .venv/bin/python benchmarks/learned_codecs/run.py [--kodak DIR] [--out DIR]
+    .venv/bin/python benchmarks/learned_codecs/run.py [--kodak DIR] [--out DIR] [--processes N]
     .venv/bin/python benchmarks/learned_codecs/summarize.py
 """
 
@@ -111,6 +111,8 @@ def main(argv=None):
                                                         "data", "kodak"))
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
     parser.add_argument("--limit", type=int, help="first N images only")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="images in parallel (timings are then per busy core)")
     args = parser.parse_args(argv)
     sys.path.insert(0, os.path.join(HERE, "..", ".."))
     from jpegzoo.evaluation import run_per_image
@@ -118,7 +120,7 @@ def main(argv=None):
     paths = sorted(glob.glob(os.path.join(args.kodak, "*.png")))[:args.limit]
     if not paths:
         raise SystemExit(f"no PNG images in {args.kodak}")
-    rows = run_per_image(paths, args.out, measure, FIELDS)
+    rows = run_per_image(paths, args.out, measure, FIELDS, args.processes)
     print(f"{len(rows)} files measured; {os.path.join(args.out, 'points.csv')}")
 
 

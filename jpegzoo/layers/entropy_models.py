@@ -77,7 +77,7 @@ class FactorizedEntropyModel(keras.layers.Layer):
                 x = x + ops.tanh(self.factors[i]) * ops.tanh(x)
         return x
 
-    def likelihood(self, y):
+    def likelihood(self, y, bounded=True):
         """Probability of the unit bin around each value of ``y`` ``[..., C]`` (same shape)."""
         shape = ops.shape(y)
         channels = shape[-1]
@@ -87,7 +87,8 @@ class FactorizedEntropyModel(keras.layers.Layer):
         # evaluate in the tail where the sigmoid is not saturated (numerical stability)
         sign = ops.stop_gradient(-ops.sign(lower + upper))
         probability = ops.abs(ops.sigmoid(sign * upper) - ops.sigmoid(sign * lower))
-        probability = ops.maximum(probability, self.likelihood_bound)
+        if bounded:  # the coding tables need the true tails, training a finite -log2 p
+            probability = ops.maximum(probability, self.likelihood_bound)
         return ops.reshape(ops.transpose(probability[:, 0, :]), shape)
 
     def bits(self, y):
@@ -125,7 +126,8 @@ class FactorizedEntropyModel(keras.layers.Layer):
 
         grid = np.arange(-max_value, max_value + 1, dtype=np.float32)
         channels = int(self.matrices[0].shape[0])
-        pmf = np.asarray(self.likelihood(np.repeat(grid[:, None], channels, axis=1))).T
+        pmf = np.asarray(self.likelihood(np.repeat(grid[:, None], channels, axis=1),
+                                         bounded=False)).T
         cumulative = np.cumsum(pmf, axis=1)
         low = np.argmax(cumulative > tail_mass / 2, axis=1)
         high = np.argmax(cumulative >= cumulative[:, -1:] - tail_mass / 2, axis=1)
