@@ -166,7 +166,11 @@ def test_saved_model_encode_decode_and_tables_signatures(model, tmp_path):
     latents = encode(image=image[None], quality=np.array([2]))["latents"]
     np.testing.assert_array_equal(latents, learned_codec.quantized_latents(model, image, 2))
     decoded = load_serving(path, "decode")(latents=latents, quality=np.array([2]))["image"]
-    np.testing.assert_array_equal(decoded, learned_codec.to_uint8(model.reconstruct(latents, 2)))
+    # the same float synthesis run as a graph: samples on a rounding boundary may land one
+    # level apart (the latents, which the file carries, are exact)
+    own = learned_codec.to_uint8(model.reconstruct(latents, 2)).astype(int)
+    difference = np.abs(decoded.astype(int) - own)
+    assert difference.max() <= 1 and (difference == 0).mean() >= 0.999
     tables = load_serving(path, "coding_tables")()
     own = model.priors[1].coding_tables()
     np.testing.assert_array_equal(tables["offsets"][1], own.offsets)
