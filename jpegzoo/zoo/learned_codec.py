@@ -211,6 +211,7 @@ def compress(model, image, quality, model_name):
     from jpegzoo.export.jzc import JzcFile, Stream, write_jzc
     from jpegzoo.layers import range_coding
 
+    quality = model.check_quality(quality)
     latents = quantized_latents(model, image, quality)
     data = range_coding.encode(latents, model.priors[quality - 1].coding_tables())
     height, width = np.shape(image)[:2]

@@ -15,7 +15,6 @@ coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each val
 """
 
 import argparse
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -27,17 +26,17 @@ from jpegzoo.zoo.photo_crops import centre_crops, load_photos
 DENSITY_RATE_FACTOR = 10.0
 #: Linear warm-up of a run that starts from trained weights (``init_weights``).
 WARMUP_STEPS = 500
-BUILDERS = {"compressive_ae": "jpegzoo.zoo.compressive_ae:build_compressive_ae",
-            "dct_block_ae": "jpegzoo.zoo.dct_block_ae:build_dct_block_ae"}
+#: The zoo's factorized-prior codecs this module trains.
+CODECS = ("compressive_ae", "dct_block_ae")
 
 
 def build(name, **config):
-    """An untrained codec ``name`` (a key of :data:`BUILDERS`)."""
-    if name not in BUILDERS:
-        raise ValueError(f"no learned-codec trainer for {name!r}; known: "
-                         f"{', '.join(sorted(BUILDERS))}")
-    module, function = BUILDERS[name].split(":")
-    return getattr(importlib.import_module(module), function)(**config)
+    """An untrained codec ``name`` (one of :data:`CODECS`) from the zoo's registry."""
+    from jpegzoo import zoo
+
+    if name not in CODECS:
+        raise ValueError(f"no learned-codec trainer for {name!r}; known: {', '.join(CODECS)}")
+    return zoo.build(name, **config)
 
 
 def rate_distortion(model, images, quality, training):
@@ -147,7 +146,7 @@ def train_dct_block_ae(images_dir, work_dir, **options):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("name", choices=sorted(BUILDERS))
+    parser.add_argument("name", choices=CODECS)
     parser.add_argument("--images", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--steps", type=int, default=16000)
