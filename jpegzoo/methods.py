@@ -109,6 +109,15 @@ register("dct_ae", "jpegzoo.zoo.learned_method:encode_dct_ae",
          "learned codec dct_block_ae (autoencoder over JPEG's 8x8 DCT blocks, factorized "
          "prior, range coded .jzc); quality = level 1..6", suffix=".jzc",
          decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
+register("gan", "jpegzoo.zoo.learned_method:encode_gan",
+         "learned codec gan_ae (compressive_ae's files, decoder fine-tuned with an "
+         "adversarial loss: sharper, lower PSNR); quality = level 1..6", suffix=".jzc",
+         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
+register("rnn", "jpegzoo.zoo.learned_method:encode_rnn",
+         "progressive learned codec recurrent_residual_ae (conv-GRU residual coder, binary "
+         "codes, .jzc); quality = iterations 1..8 (0.25 bpp each); any prefix decodes",
+         suffix=".jzc", decoder="jpegzoo.zoo.learned_method:decode_jzc",
+         qualities=(1, 2, 3, 4, 5, 6, 7, 8))
 register("lossless", "jpegzoo.zoo.learned_method:encode_lossless",
          "learned lossless coder lossless_predictor (causal MLP predictor, range-coded "
          "residuals, .jzc); decodes to the exact input", suffix=".jzc",

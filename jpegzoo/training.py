@@ -56,7 +56,9 @@ def make_strategy(name):
 #: validate_every) -> best weights path``.
 CUSTOM_LOOPS = {"qtable_generator": "jpegzoo.zoo.qtable.training:train",
                 "compressive_ae": "jpegzoo.zoo.learned_training:train_compressive_ae",
-                "dct_block_ae": "jpegzoo.zoo.learned_training:train_dct_block_ae"}
+                "dct_block_ae": "jpegzoo.zoo.learned_training:train_dct_block_ae",
+                "recurrent_residual_ae": "jpegzoo.zoo.recurrent_training:train",
+                "gan_ae": "jpegzoo.zoo.gan_training:train"}
 
 
 def recipe(name):

@@ -588,7 +588,8 @@ def test_demo_images_folder_missing(capsys, tmp_path):
 # --- learned codecs: jpegzoo encode --method cae|dct_ae, jpegzoo decode ----------------
 
 
-@pytest.mark.parametrize("method,model", [("cae", "compressive_ae"), ("dct_ae", "dct_block_ae")])
+@pytest.mark.parametrize("method,model", [("cae", "compressive_ae"), ("dct_ae", "dct_block_ae"),
+                                          ("gan", "gan_ae")])
 def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
     from jpegzoo.export.jzc import read_jzc
     from jpegzoo.imageio import read_image
@@ -611,6 +612,35 @@ def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
     latents = learned_codec.quantized_latents(codec, read_image(SAMPLE), 2)
     np.testing.assert_array_equal(decoded,
                                   learned_codec.to_uint8(codec.reconstruct(latents, 2))[0])
+
+
+def test_progressive_file_decodes_at_every_prefix(capsys, tmp_path):
+    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.zoo import learned_method, recurrent_residual_ae
+
+    coded = tmp_path / "out.jzc"
+    status, _, err = _run(capsys, "encode", SAMPLE, coded, "--method", "rnn")
+    assert status == 0, err
+    data = coded.read_bytes()
+    assert read_jzc(data).quality == 8 and len(read_jzc(data).streams) == 8
+    previous = None
+    for k in (1, 4, 8):
+        out = tmp_path / f"k{k}.png"
+        status, _, err = _run(capsys, "decode", coded, out, "--iterations", str(k))
+        assert status == 0, err
+        with Image.open(out) as image:
+            decoded = np.asarray(image.convert("RGB"))
+        np.testing.assert_array_equal(decoded, learned_method.decode_jzc(
+            recurrent_residual_ae.truncate(data, k)))
+        assert previous is None or not np.array_equal(decoded, previous)
+        previous = decoded
+    status, _, err = _run(capsys, "decode", coded, tmp_path / "x.png", "--iterations", "9")
+    _assert_one_line_error(status, err, "holds 8 iterations")
+    assert not (tmp_path / "x.png").exists()
+    _run(capsys, "encode", SAMPLE, tmp_path / "cae.jzc", "--method", "cae", "-q", "1")
+    status, _, err = _run(capsys, "decode", tmp_path / "cae.jzc", tmp_path / "y.png",
+                          "--iterations", "2")
+    _assert_one_line_error(status, err, "progressive", "compressive_ae")
 
 
 def test_learned_codec_quality_level_out_of_range(capsys, tmp_path):

@@ -288,3 +288,16 @@ def test_bd_invalid_curves_raise(rates, psnrs):
 def test_bd_unknown_method_raises():
     with pytest.raises(ValueError, match="method"):
         metrics.bd_rate(RATES, PSNRS, RATES, PSNRS, method="akima")
+
+
+def test_detail_ratio_measures_blur_and_added_detail():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (40, 30, 3)).astype(np.uint8)
+    blurred = (image.astype(float) + np.roll(image, 1, 0) + np.roll(image, 1, 1)) / 3
+    assert metrics.detail_ratio(image, image) == 1.0
+    assert metrics.detail_ratio(image, blurred) < 0.5
+    assert metrics.detail_ratio(blurred, image) > 2.0
+    flat = np.full((8, 8, 3), 7, np.uint8)
+    assert np.isnan(metrics.detail_ratio(flat, image[:8, :8]))
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.detail_ratio(image, image[:-1])

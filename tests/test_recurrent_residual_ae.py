@@ -1,4 +1,4 @@
-"""recurrent_residual_ae (work in progress): one file, a quality ladder by prefixes."""
+"""recurrent_residual_ae: one file, a quality ladder by prefixes; serving signatures."""
 
 import numpy as np
 import pytest
@@ -54,3 +54,61 @@ def test_gradients_reach_every_weight(model):
         loss = sum(tf.reduce_mean(tf.abs(image - r)) for r in out["reconstructions"])
     gradients = tape.gradient(loss, model.trainable_variables)
     assert all(g is not None for g in gradients)
+
+
+def test_truncated_files_are_the_prefixes_of_one_encoding(model):
+    image = np.random.default_rng(2).integers(0, 256, (40, 24, 3), dtype=np.uint8)
+    full = rr.compress(model, image, 4)
+    sizes = []
+    for k in (1, 2, 3, 4):
+        cut = rr.truncate(full, k)
+        contents = read_jzc(cut)
+        assert contents.quality == k and len(contents.streams) == k
+        assert contents.streams == read_jzc(full).streams[:k]
+        np.testing.assert_array_equal(rr.decompress(model, cut), rr.decompress(model, full, k))
+        sizes.append(len(cut))
+    per_iteration = 3 * 2 * model.bits // 8  # 3 x 2 blocks of 16x16, bits packed
+    assert np.diff(sizes).tolist() == [per_iteration + 21] * 3  # + rank, shape, length
+    with pytest.raises(ValueError, match="iterations must be an integer in 1..4, got 5"):
+        rr.truncate(full, 5)
+    with pytest.raises(ValueError, match=r"iterations must be an integer in 1..8, got 9"):
+        rr.compress(model, image, 9)
+
+
+def test_files_of_another_model_or_shape_are_refused(model):
+    image = np.zeros((16, 16, 3), np.uint8)
+    data = rr.compress(model, image, 1, model_name="other")
+    with pytest.raises(ValueError, match="written by model 'other'"):
+        rr.decompress(model, data)
+    wider = rr.build_recurrent_residual_ae(filters=16, bits=16)
+    with pytest.raises(ValueError, match="code shape"):
+        rr.decompress(model, rr.compress(wider, image, 1))
+
+
+def test_config_round_trip(model):
+    clone = rr.RecurrentResidualAutoencoder.from_config(model.get_config())
+    assert (clone.filters, clone.bits) == (16, 8)
+
+
+def test_saved_model_encode_and_decode_signatures(model, tmp_path):
+    from jpegzoo.export.saved_model import export_saved_model, load_serving
+
+    path = export_saved_model(model, tmp_path, name="rnn")
+    image = np.random.default_rng(3).integers(0, 256, (37, 21, 3), dtype=np.uint8)
+    codes = load_serving(path, "encode")(image=image[None], iterations=np.int32(3))["codes"]
+    assert codes.shape == (1, 3, 3, 2, model.bits) and codes.dtype == np.int8
+    contents = read_jzc(rr.compress(model, image, 3))
+    own = np.stack([np.unpackbits(np.frombuffer(s.data, np.uint8)).reshape(s.shape[1:])
+                    for s in contents.streams])
+    # the graph's float math may flip a code whose pre-binarization value is ~0
+    assert np.mean((codes[0] > 0) == (own > 0)) >= 0.99
+    decode = load_serving(path, "decode")
+    for k in (1, 3):
+        data = rr.compress(model, image, k)
+        file_codes = np.stack([np.where(np.unpackbits(np.frombuffer(s.data, np.uint8)).reshape(
+            s.shape[1:]) > 0, 1, -1) for s in read_jzc(data).streams]).astype(np.int8)
+        decoded = decode(codes=file_codes[None])["image"][0, :37, :21]
+        difference = np.abs(decoded.astype(int) - rr.decompress(model, data).astype(int))
+        assert difference.max() <= 1 and (difference == 0).mean() >= 0.99
+    with pytest.raises(tf.errors.InvalidArgumentError, match="iterations must be in 1..8"):
+        load_serving(path, "encode")(image=image[None], iterations=np.int32(9))

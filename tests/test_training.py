@@ -94,3 +94,58 @@ def test_learned_codecs_train_through_the_same_entry_point_and_resume(tmp_path, 
     model = zoo.build(name)
     model.load_weights(best)
     assert all(prior._tables is not None for prior in model.priors)  # integer tables saved
+
+
+def test_recurrent_residual_ae_trains_through_the_same_entry_point_and_resumes(tmp_path, images):
+    work = tmp_path / "rnn"
+    best = training.train("recurrent_residual_ae", str(images), str(work), epochs=1,
+                          steps_per_epoch=2, batch_size=2)
+    training.train("recurrent_residual_ae", str(images), str(work), epochs=2,
+                   steps_per_epoch=2, batch_size=2)
+    with open(work / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["step"]) for r in rows] == [2, 4]
+    assert [key for key in rows[0] if key.startswith("it")] == [f"it{i}" for i in range(1, 9)]
+    from jpegzoo import zoo
+
+    zoo.build("recurrent_residual_ae").load_weights(best)
+
+
+def _variables(model, part):
+    return [v.numpy().copy() for v in getattr(model, part).trainable_variables]
+
+
+@pytest.mark.parametrize("mode", ["decoder", "joint"])
+def test_gan_ae_modes_train_what_they_say_from_compressive_ae(tmp_path, images, mode):
+    import numpy as np
+
+    from jpegzoo import zoo
+    from jpegzoo.zoo import gan_training
+    from jpegzoo.zoo.photo_crops import load_photos
+
+    start = zoo.load("compressive_ae")
+    trainer = gan_training.Trainer(tmp_path / mode, load_photos(str(images)), mode, batch=2,
+                                   crop=64, steps=3)
+    assert trainer.keep_last
+    trainer.run(validate_every=3, progress=False)
+    trained = zoo.build("gan_ae")
+    trained.load_weights(str(tmp_path / mode / "gan_ae.weights.h5"))
+    for part, changes in (("synthesis_transform", True), ("analysis_transform", mode == "joint")):
+        same = all(np.array_equal(a, b) for a, b in zip(_variables(start, part),
+                                                        _variables(trained, part)))
+        assert same != changes, part
+    if mode == "decoder":  # the files are compressive_ae's: same latents, same tables
+        image = np.random.default_rng(0).integers(0, 256, (1, 32, 48, 3), dtype=np.uint8)
+        for level in (1, 6):
+            np.testing.assert_array_equal(np.asarray(start.latents(image, level)),
+                                          np.asarray(trained.latents(image, level)))
+            before, after = (m.priors[level - 1].coding_tables() for m in (start, trained))
+            for field in ("offsets", "counts", "sizes"):
+                np.testing.assert_array_equal(getattr(before, field), getattr(after, field))
+
+
+def test_gan_ae_refuses_an_unknown_mode(tmp_path, images):
+    from jpegzoo.zoo import gan_training
+
+    with pytest.raises(ValueError, match="unknown gan_ae training mode 'both'; modes: decoder"):
+        gan_training.Trainer(tmp_path, {"train": [], "validation": []}, "both")

@@ -1,16 +1,23 @@
-"""Benchmark: the learned codecs (``compressive_ae``, ``dct_block_ae``) on Kodak against
+"""Benchmark: the learned codecs (``compressive_ae``, ``dct_block_ae``, ``gan_ae``,
+``recurrent_residual_ae``) on Kodak (or any folder of PNGs, e.g. held-out photos) against
 libjpeg-turbo and jpegli, in real file bytes.
 
-For each Kodak image it records, for every file it writes: bytes, bpp, PSNR (RGB) and
-Y-PSNR in dB, MS-SSIM, encode and decode seconds, in ``out/images/<name>.csv`` (a rerun
-skips finished images), for
+For each image it records, for every file it writes: bytes, bpp, PSNR (RGB) and Y-PSNR in
+dB, MS-SSIM, the detail ratio (:func:`jpegzoo.metrics.detail_ratio`: high-frequency
+energy against the original's, a blur measure), encode and decode seconds, in
+``out/images/<name>.csv`` (a rerun skips finished images), for
 
-* ``cae`` / ``dct_ae``: ``jpegzoo encode --method cae|dct_ae -q K`` for every quality
+* ``cae`` / ``dct_ae`` / ``gan``: ``jpegzoo encode --method cae|dct_ae|gan -q K`` for every quality
   level K; the ``.jzc`` bytes are decoded by ``jpegzoo decode``'s function (the model is
   loaded once per process; encode = pad + analysis + rounding + range coding + container;
   decode = container + range decoding + synthesis); every decoded image is checked equal
   to the model's own reconstruction of its latents (bit-exact decoding), and the range
   coder's payload is recorded beside the prior's estimate of the latents' bits;
+* ``rnn``: the quality ladder from one file: ``jpegzoo encode --method rnn`` (8
+  iterations) once, then for K = 1..8 the file truncated to K iterations
+  (:func:`~jpegzoo.zoo.recurrent_residual_ae.truncate`: bytes = what a progressive
+  transmission would have sent), decoded and checked equal to decoding the first K
+  iterations of the full file; the encode time is the full file's;
 * ``libjpeg_turbo_opt``: Pillow (libjpeg-turbo), 4:2:0, IJG tables, optimized Huffman;
 * ``libjpeg_turbo``: the same with Pillow's default (Annex K) Huffman tables;
 * ``jpegli``: pyjpegli at its defaults for Q;
@@ -18,7 +25,9 @@ skips finished images), for
 JPEG files are decoded by Pillow; JPEG qualities 10..95 (the usual range; below 10 JPEG
 breaks down and BD-rates against it would flatter any codec).
 
-    .venv/bin/python benchmarks/learned_codecs/run.py [--kodak DIR] [--out DIR] [--processes N]
+    .venv/bin/python benchmarks/learned_codecs/run.py [--images DIR] [--out DIR] [--processes N]
+    .venv/bin/python benchmarks/learned_codecs/run.py --images ../shared/data/train \
+        --held-out --out benchmarks/learned_codecs/out_held_out
     .venv/bin/python benchmarks/learned_codecs/summarize.py
 """
 
@@ -32,9 +41,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JPEG_QUALITIES = (10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95)
-LEARNED = {"cae": "compressive_ae", "dct_ae": "dct_block_ae"}
+LEARNED = {"cae": "compressive_ae", "dct_ae": "dct_block_ae", "gan": "gan_ae"}
 FIELDS = ["image", "method", "setting", "bytes", "bpp", "psnr", "psnr_y", "ms_ssim",
-          "encode_seconds", "decode_seconds", "payload_bits", "estimated_bits"]
+          "detail", "encode_seconds", "decode_seconds", "payload_bits", "estimated_bits"]
 
 
 def timed(function, *args, **kwargs):
@@ -52,6 +61,7 @@ def row(name, image, method, setting, data, decoded, encode_seconds, decode_seco
             "psnr": f"{metrics.psnr(image, decoded):.4f}",
             "psnr_y": f"{metrics.psnr_y(image, decoded):.4f}",
             "ms_ssim": f"{metrics.ms_ssim(image, decoded):.6f}",
+            "detail": f"{metrics.detail_ratio(image, decoded):.4f}",
             "encode_seconds": f"{encode_seconds:.4f}", "decode_seconds": f"{decode_seconds:.4f}"}
 
 
@@ -79,6 +89,24 @@ def learned_rows(name, image):
     return rows
 
 
+def rnn_rows(name, image):
+    """The progressive codec's ladder, every rung cut from one 8-iteration file."""
+    from jpegzoo.zoo import learned_method, recurrent_residual_ae
+
+    learned_method.decode_jzc(learned_method.encode_rnn(image[:32, :32], 1))  # warm
+    full, encode_seconds = timed(learned_method.encode_rnn, image)
+    rows = []
+    for iterations in range(1, recurrent_residual_ae.MAX_ITERATIONS + 1):
+        data = recurrent_residual_ae.truncate(full, iterations)
+        decoded, decode_seconds = timed(learned_method.decode_jzc, data)
+        if not np.array_equal(decoded, learned_method.decode_jzc(full, iterations)):
+            raise AssertionError(f"{name} rnn: the truncated file decodes differently from "
+                                 f"the first {iterations} iterations of the full file")
+        rows.append(row(name, image, "rnn", iterations, data, decoded, encode_seconds,
+                        decode_seconds))
+    return rows
+
+
 def jpeg_rows(name, image):
     from jpegzoo.reference_codecs import decode_jpeg, jpegli_encode, pillow_encode
 
@@ -102,13 +130,17 @@ def measure(path):
 
     name = os.path.splitext(os.path.basename(path))[0]
     image = read_image(path)
-    return learned_rows(name, image) + jpeg_rows(name, image)
+    return learned_rows(name, image) + rnn_rows(name, image) + jpeg_rows(name, image)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kodak", default=os.path.join(HERE, "..", "..", "..", "shared",
-                                                        "data", "kodak"))
+    parser.add_argument("--images", default=os.path.join(HERE, "..", "..", "..", "shared",
+                                                         "data", "kodak"),
+                        help="folder of PNG images (default: ../shared/data/kodak)")
+    parser.add_argument("--held-out", action="store_true",
+                        help="only the images jpegzoo's trainers hold out for validation "
+                             "(the folder split by name hash, as in jpegzoo.datasets)")
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
     parser.add_argument("--limit", type=int, help="first N images only")
     parser.add_argument("--processes", type=int, default=1,
@@ -117,9 +149,15 @@ def main(argv=None):
     sys.path.insert(0, os.path.join(HERE, "..", ".."))
     from jpegzoo.evaluation import run_per_image
 
-    paths = sorted(glob.glob(os.path.join(args.kodak, "*.png")))[:args.limit]
+    paths = sorted(glob.glob(os.path.join(args.images, "*.png")))
+    if args.held_out:
+        from jpegzoo.datasets.folder_split import list_images, partition
+
+        held_out = partition(list_images(args.images), 0.1)["validation"]
+        paths = [os.path.join(args.images, str(path)) for path in sorted(held_out)]
+    paths = paths[:args.limit]
     if not paths:
-        raise SystemExit(f"no PNG images in {args.kodak}")
+        raise SystemExit(f"no PNG images in {args.images}")
     rows = run_per_image(paths, args.out, measure, FIELDS, args.processes)
     print(f"{len(rows)} files measured; {os.path.join(args.out, 'points.csv')}")
 

@@ -1,8 +1,10 @@
 """Tables and plot from ``out/points.csv`` (written by run.py): mean rate-distortion points,
-BD-rates (PSNR, MS-SSIM in dB) against libjpeg-turbo 4:2:0 and jpegli, the published
-Balle 2017 / 2018 factorized figures for Kodak beside ours, and encode/decode times.
+BD-rates (PSNR, MS-SSIM in dB) against libjpeg-turbo 4:2:0, jpegli and compressive_ae,
+the published Balle 2017 / 2018 factorized figures for Kodak beside ours, gan_ae against
+compressive_ae level by level (same files: PSNR, MS-SSIM, detail ratio), the progressive
+codec's ladder, and encode/decode times.
 
-    .venv/bin/python benchmarks/learned_codecs/summarize.py [out/points.csv] [results]
+    .venv/bin/python benchmarks/learned_codecs/summarize.py [out/points.csv] [results] [TITLE]
 
 Two BD-rate figures per pair: of the mean curves (bpp and quality averaged over the 24
 images at each setting: how Kodak results are published, so the only way to compare with
@@ -19,9 +21,9 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OURS = ("cae", "dct_ae")
+OURS = ("cae", "dct_ae", "gan", "rnn")
 JPEG = ("libjpeg_turbo_opt", "libjpeg_turbo", "jpegli")
-ANCHORS = ("libjpeg_turbo_opt", "jpegli")
+ANCHORS = ("libjpeg_turbo_opt", "jpegli", "cae")
 PUBLISHED_FILE = os.path.join(HERE, "published_kodak.json")
 
 
@@ -79,7 +81,7 @@ def bd_table(rows, others):
              "|---|---|---:|---:|---:|---:|"]
     tests = [m for m in OURS if any(r["method"] == m for r in rows)]
     for test in tests + list(others):
-        for anchor in ANCHORS + tuple(t for t in tests if t != test):
+        for anchor in (a for a in ANCHORS if a != test and any(r["method"] == a for r in rows)):
             cells = []
             for field in ("psnr", "ms_ssim_db"):
                 mean_curve = others.get(test) or curve(rows, test)
@@ -102,8 +104,8 @@ def bd_table(rows, others):
 
 
 def mean_table(rows):
-    lines = ["| method | setting | bpp | PSNR (dB) | Y-PSNR (dB) | MS-SSIM | encode s | "
-             "decode s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| method | setting | bpp | PSNR (dB) | Y-PSNR (dB) | MS-SSIM | detail | "
+             "encode s | decode s |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for method in OURS + JPEG:
         mine = [r for r in rows if r["method"] == method]
         for setting in sorted({float(r["setting"]) for r in mine}):
@@ -111,11 +113,36 @@ def mean_table(rows):
             mean = {f: np.mean([float(r[f]) for r in at]) for f in FIELDS_MEAN}
             lines.append(f"| {method} | {setting:g} | {mean['bpp']:.4f} | {mean['psnr']:.3f} | "
                          f"{mean['psnr_y']:.3f} | {mean['ms_ssim']:.5f} | "
+                         f"{mean['detail']:.3f} | "
                          f"{mean['encode_seconds']:.3f} | {mean['decode_seconds']:.3f} |")
     return "\n".join(lines)
 
 
-FIELDS_MEAN = ("bpp", "psnr", "psnr_y", "ms_ssim", "encode_seconds", "decode_seconds")
+FIELDS_MEAN = ("bpp", "psnr", "psnr_y", "ms_ssim", "detail", "encode_seconds",
+               "decode_seconds")
+
+
+def adversarial_table(rows):
+    """gan against cae at each level: the same files, two decoders."""
+    lines = ["| level | bpp (both) | PSNR cae | PSNR gan | MS-SSIM cae | MS-SSIM gan | "
+             "detail cae | detail gan | images where gan has more detail |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    levels = sorted({r["setting"] for r in rows if r["method"] == "gan"}, key=float)
+    for level in levels:
+        pair = {m: {r["image"]: r for r in rows if r["method"] == m and r["setting"] == level}
+                for m in ("cae", "gan")}
+        images = sorted(set(pair["cae"]) & set(pair["gan"]))
+        if not images:
+            continue
+        mean = {(m, f): np.mean([float(pair[m][i][f]) for i in images])
+                for m in pair for f in ("bpp", "psnr", "ms_ssim", "detail")}
+        sharper = sum(float(pair["gan"][i]["detail"]) > float(pair["cae"][i]["detail"])
+                      for i in images)
+        lines.append(f"| {level} | {mean['gan', 'bpp']:.4f} | {mean['cae', 'psnr']:.2f} | "
+                     f"{mean['gan', 'psnr']:.2f} | {mean['cae', 'ms_ssim']:.4f} | "
+                     f"{mean['gan', 'ms_ssim']:.4f} | {mean['cae', 'detail']:.3f} | "
+                     f"{mean['gan', 'detail']:.3f} | {sharper} / {len(images)} |")
+    return "\n".join(lines)
 
 
 def time_table(rows):
@@ -149,7 +176,7 @@ def estimate_table(rows):
     return "\n".join(lines)
 
 
-def plot(rows, others, path):
+def plot(rows, others, path, title):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -170,7 +197,7 @@ def plot(rows, others, path):
         axis.set_xlim(0, 2.5)
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
-    figure.suptitle("Kodak (24 images), mean curves, real file bytes")
+    figure.suptitle(f"{title}: mean curves, real file bytes")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 
@@ -181,18 +208,22 @@ def main():
     sys.path.insert(0, os.path.join(HERE, "..", ".."))
     with open(source) as handle:
         rows = list(csv.DictReader(handle))
-    others = published()
     os.makedirs(results, exist_ok=True)
     images = len({r["image"] for r in rows})
+    title = sys.argv[3] if len(sys.argv) > 3 else f"Kodak ({images} images)"
+    others = published() if title.startswith("Kodak") else {}  # Kodak figures only
     text = "\n\n".join([
-        f"# Learned codecs on Kodak ({images} images, {len(rows)} files)",
+        f"# Learned codecs on {title}, {len(rows)} files",
         "## BD-rate (negative = fewer bytes at equal quality)", bd_table(rows, others),
         "## Time per image (this machine's CPU)", time_table(rows),
         "## Range-coded payload against the prior's estimate", estimate_table(rows),
+        "## gan_ae against compressive_ae (same files, adversarially fine-tuned decoder; "
+        "detail = high-frequency energy against the original's, 1 = as much as the "
+        "original)", adversarial_table(rows),
         "## Mean rate-distortion points", mean_table(rows)]) + "\n"
     with open(os.path.join(results, "results.md"), "w") as handle:
         handle.write(text)
-    plot(rows, others, os.path.join(results, "rd_curves.png"))
+    plot(rows, others, os.path.join(results, "rd_curves.png"), title)
     with open(source) as handle, open(os.path.join(results, "points.csv"), "w") as out:
         out.write(handle.read())
     print(text)

@@ -5,11 +5,14 @@ def add_parser(commands):
     parser = commands.add_parser(
         "decode", help="decode a .jzc file (learned codecs) to a PNG image",
         description="Decode IN, a .jzc file written by a learned codec (jpegzoo encode "
-                    "--method cae|dct_ae), with the zoo model the file names, and write the "
+                    "--method cae|dct_ae|gan|rnn|lossless), with the zoo model the file names, and write the "
                     "image to OUT as PNG (atomically, never over IN). Corrupt, truncated or "
                     "unknown files and models this jpegzoo does not have are refused.")
     parser.add_argument("input", metavar="IN")
     parser.add_argument("output", metavar="OUT")
+    parser.add_argument("--iterations", type=int, metavar="K",
+                        help="progressive files (--method rnn): decode only the first K "
+                             "iterations (a coarser image from the same file)")
     parser.set_defaults(run=run)
 
 
@@ -25,7 +28,7 @@ def run(args):
     check_output(args.output, inputs=[args.input])
     from jpegzoo.zoo.learned_method import decode_jzc
 
-    image = decode_jzc(data)
+    image = decode_jzc(data, args.iterations)
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     write_atomic(args.output, buffer.getvalue(), inputs=[args.input])

@@ -336,7 +336,7 @@ class ServingModel:
                                  f"unknown {', '.join(unknown)}" if unknown else "") if part))
         arrays = {name: self._check(name, spec, given[name])
                   for name, spec in self.input_specs.items()}
-        batches = {name: array.shape[0] for name, array in arrays.items()}
+        batches = {name: array.shape[0] for name, array in arrays.items() if array.ndim}
         if len(set(batches.values())) > 1:
             raise ValueError("inputs must have the same batch size, got "
                              + ", ".join(f"{n}: {b}" for n, b in batches.items()))

@@ -6,7 +6,8 @@ on a batch of uint8 crops) and :meth:`validate`. :meth:`run` draws ``batch`` ran
 (random flips) per step, validates every ``validate_every`` steps, appends a row to
 ``work/history.csv``, saves a checkpoint (``work/checkpoints``, the newest two; a rerun
 resumes from the newest) and keeps the best weights by validation score (lower is better)
-in ``work/<name>.weights.h5``.
+in ``work/<name>.weights.h5`` (or, with ``keep_last``, the newest: for adversarial
+training, where no validation score ranks checkpoints well).
 """
 
 import time
@@ -16,6 +17,20 @@ import numpy as np
 
 from jpegzoo.zoo.photo_crops import random_crops
 from jpegzoo.zoo.training_history import append_history, read_history
+
+
+def train_on_folder(images_dir, make_trainer, validate_every):
+    """Load the photos of ``images_dir`` (training/validation split by name hash), build a
+    :class:`CropTrainer` with ``make_trainer(photos)``, run it; returns the best weights'
+    path (``work/<name>.weights.h5``)."""
+    from jpegzoo.zoo.photo_crops import load_photos
+
+    photos = load_photos(images_dir)
+    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
+    trainer = make_trainer(photos)
+    best = trainer.run(validate_every)
+    print(f"best validation score {best:.5f}")
+    return str(trainer.work / f"{trainer.name}.weights.h5")
 
 
 def adam(rate, steps, warmup=0, alpha=0.03, clipnorm=1.0):
@@ -35,8 +50,10 @@ class CropTrainer:
 
     def __init__(self, name, work, photos, batch, crop, steps):
         self.name, self.work, self.photos = name, Path(work), photos
+        self.work.mkdir(parents=True, exist_ok=True)
         self.batch, self.crop, self.steps = batch, crop, steps
         self.model = None
+        self.keep_last = False
 
     def restore(self, seed, **objects):
         """Checkpoint ``self.model``, the step counter and ``objects`` (optimizers);
@@ -87,8 +104,8 @@ class CropTrainer:
                 append_history(history, {"step": step, "validation": f"{score:.5f}",
                                          "seconds": f"{time.time() - started:.0f}", **columns})
                 self.manager.save()
-                if score < best:
-                    best = score
+                if score < best or self.keep_last:
+                    best = min(best, score)
                     self.save_best()
         bar.close()
         return best

@@ -1,4 +1,5 @@
-"""The learned codecs as encoding methods (``jpegzoo encode --method cae|dct_ae|lossless``)
+"""The learned codecs as encoding methods (``jpegzoo encode --method
+cae|dct_ae|gan|rnn|lossless``)
 and the decoder of their ``.jzc`` files (``jpegzoo decode``).
 
 Encoders take the common method signature (:mod:`jpegzoo.methods`); ``quality`` is the
@@ -15,7 +16,8 @@ import numpy as np
 from jpegzoo.zoo import learned_codec
 
 #: Zoo models that write ``.jzc`` files, by the method name that encodes with them.
-CODECS = {"cae": "compressive_ae", "dct_ae": "dct_block_ae", "lossless": "lossless_predictor"}
+CODECS = {"cae": "compressive_ae", "dct_ae": "dct_block_ae", "gan": "gan_ae",
+          "rnn": "recurrent_residual_ae", "lossless": "lossless_predictor"}
 DEFAULT_QUALITY = 4
 
 
@@ -53,6 +55,22 @@ def encode_dct_ae(image, quality=None, **options):
     return encode("dct_block_ae", image, quality, **options)
 
 
+def encode_gan(image, quality=None, **options):
+    """``gan_ae`` at level ``quality`` (1..6): ``compressive_ae``'s latents, its own decoder."""
+    return encode("gan_ae", image, quality, **options)
+
+
+def encode_rnn(image, quality=None, **options):
+    """``recurrent_residual_ae`` with ``quality`` iterations (1..8, default all 8): a
+    progressive file; ``jpegzoo decode --iterations K`` decodes any prefix."""
+    from jpegzoo.zoo import recurrent_residual_ae
+
+    del options  # JPEG options: not used
+    model = trained("recurrent_residual_ae")
+    iterations = recurrent_residual_ae.MAX_ITERATIONS if quality is None else quality
+    return recurrent_residual_ae.compress(model, _rgb(image), iterations)
+
+
 def encode_lossless(image, quality=None, **options):
     """``lossless_predictor`` (``quality`` must be left out or 1: there is one level)."""
     from jpegzoo.zoo import lossless_predictor
@@ -63,12 +81,19 @@ def encode_lossless(image, quality=None, **options):
     return lossless_predictor.compress(trained("lossless_predictor"), _rgb(image))
 
 
-def decode_jzc(data):
-    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, by the codec the file names."""
+def decode_jzc(data, iterations=None):
+    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, by the codec the file names;
+    ``iterations``: decode only that prefix of a progressive (``recurrent_residual_ae``)
+    file."""
     from jpegzoo.export.jzc import read_jzc
-    from jpegzoo.zoo import lossless_predictor
+    from jpegzoo.zoo import lossless_predictor, recurrent_residual_ae
 
     name = read_jzc(data).model
+    if name == "recurrent_residual_ae":
+        return recurrent_residual_ae.decompress(trained(name), data, iterations)
+    if iterations is not None:
+        raise ValueError(f"--iterations applies to progressive files (recurrent_residual_ae); "
+                         f"this file was written by {name}")
     if name == "lossless_predictor":
         return lossless_predictor.decompress(trained(name), data)
     return learned_codec.decompress(trained(name), data, name)

@@ -15,12 +15,11 @@ coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each val
 """
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from jpegzoo.zoo.crop_training import CropTrainer, adam
-from jpegzoo.zoo.photo_crops import centre_crops, load_photos
+from jpegzoo.zoo.crop_training import CropTrainer, adam, train_on_folder
+from jpegzoo.zoo.photo_crops import centre_crops
 
 #: Learning rate of the priors and gains, relative to the transforms'.
 DENSITY_RATE_FACTOR = 10.0
@@ -124,14 +123,9 @@ def train(name, images_dir, work_dir, steps=16000, batch_size=8, seed=0, learnin
           init_weights=None, validate_every=1000, crop=128, **config):
     """Train (or resume) codec ``name`` in ``work_dir``; returns the best weights' path."""
     learning_rate = learning_rate or LEARNING_RATES.get(name, 3e-4)
-    Path(work_dir).mkdir(parents=True, exist_ok=True)
-    photos = load_photos(images_dir)
-    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
-    trainer = Trainer(name, work_dir, photos, batch_size or 8, crop, steps, learning_rate,
-                      seed, init_weights, **config)
-    best = trainer.run(validate_every)
-    print(f"best validation loss {best:.5f}")
-    return str(Path(work_dir) / f"{name}.weights.h5")
+    return train_on_folder(images_dir, lambda photos: Trainer(
+        name, work_dir, photos, batch_size or 8, crop, steps, learning_rate, seed,
+        init_weights, **config), validate_every)
 
 
 def train_compressive_ae(images_dir, work_dir, **options):

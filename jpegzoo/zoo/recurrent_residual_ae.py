@@ -1,4 +1,4 @@
-"""``recurrent_residual_ae``: a progressive learned codec (work in progress, issue #8).
+"""``recurrent_residual_ae``: a progressive learned codec.
 
 Source: Toderici et al., "Full resolution image compression with recurrent neural
 networks" (CVPR 2017), the additive-reconstruction variant: each iteration encodes the
@@ -8,13 +8,23 @@ entropy coding) and adds the decoder's output to the reconstruction. One file ho
 iterations; decoding any prefix gives a coarser image (quality = iterations).
 
 Departures: GRU cells throughout (the paper compares LSTM, associative LSTM and GRU) at
-smaller widths for a CPU budget; the residual chain is explicit -- iteration t encodes
-``x - x_hat_{t-1}`` and the recurrent states carry over, which the BU project's code got
-wrong (it fed each iteration the previous residual's reconstruction).
+widths 64 instead of 512 and 64 code bits per 16x16 block and iteration instead of 32, for
+a CPU budget; no entropy coding of the bits (the paper's optional second stage): the file
+holds the packed bits. Fixed learned residual gains instead of the paper's content-adaptive
+"scaled-additive" gains: iteration t's encoder sees ``g_t (x - x_hat_{t-1})`` and its
+decoder output is divided by ``g_t`` (one learned scalar per iteration, no side
+information); without them the later iterations' small residuals gave codes near 0, which
+stochastic binarization turns into noise, and iterations after the second added nothing
+(measured: 24.1 dB after one iteration, 24.8 after eight, at 2,000 steps). The residual
+chain is explicit -- iteration t encodes ``x - x_hat_{t-1}`` and the recurrent states
+carry over, which the BU project's code got wrong (it fed each iteration the previous
+residual's reconstruction).
 
 Tensors: images float 0..1 ``[B, H, W, 3]`` (H, W multiples of 16); codes in {-1, +1}
 ``[B, H/16, W/16, bits]`` per iteration.
 """
+
+import math
 
 import keras
 from keras import ops
@@ -22,6 +32,8 @@ from keras import ops
 from jpegzoo.layers.color import straight_through
 
 STRIDE = 16
+#: Most iterations a file holds (the trained number: 8 x 64 bits per 16x16 block = 2 bpp).
+MAX_ITERATIONS = 8
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
@@ -100,7 +112,7 @@ class RecurrentResidualAutoencoder(keras.Model):
         bits: code channels per 16x16 block and iteration.
     """
 
-    def __init__(self, filters=128, bits=32, **kwargs):
+    def __init__(self, filters=64, bits=64, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.bits = int(filters), int(bits)
         n = self.filters
@@ -112,7 +124,17 @@ class RecurrentResidualAutoencoder(keras.Model):
         self.decoder_cells = [ConvGRUCell(w, 3, 1, name=f"dec_gru{i}")
                               for i, w in enumerate(widths)]
         self.output_conv = keras.layers.Conv2D(3, 1, name="dec_out")
+        # residual gains: iteration t's encoder sees the residual times g_t and its decoder
+        # output is divided by g_t, so that every iteration works at about unit scale
+        initial = [0.0] + [math.log(4.0) + t * math.log(1.4) for t in range(MAX_ITERATIONS - 1)]
+        self.log_residual_gains = self.add_weight(
+            name="log_residual_gains", shape=(MAX_ITERATIONS,),
+            initializer=keras.initializers.Constant(initial))
         self._noise = keras.random.SeedGenerator(0)
+
+    def residual_gain(self, iteration):
+        """g_t of iteration ``iteration`` (0-based; int or scalar tensor)."""
+        return ops.exp(ops.take(self.log_residual_gains, iteration))
 
     def initial_states(self, images):
         """Zero states of every cell for images ``[B, H, W, 3]``."""
@@ -123,63 +145,142 @@ class RecurrentResidualAutoencoder(keras.Model):
                    for i, cell in enumerate(self.decoder_cells)]
         return encoder, decoder
 
-    def encode_step(self, residual, states, training=False):
-        """(codes, new encoder states) of one residual."""
-        x = self.encoder_conv(residual)
+    def encode_step(self, residual, states, iteration, training=False):
+        """(codes, new encoder states) of the residual before iteration ``iteration``."""
+        x = self.encoder_conv(residual * self.residual_gain(iteration))
         new = []
         for cell, state in zip(self.encoder_cells, states):
             x = cell(x, state)
             new.append(x)
         return binarize(self.code_conv(x), training, self._noise), new
 
-    def decode_step(self, codes, states):
-        """(residual estimate, new decoder states) of one iteration's codes."""
+    def decode_step(self, codes, states, iteration):
+        """(residual estimate, new decoder states) of iteration ``iteration``'s codes."""
         x = self.decoder_conv(codes)
         new = []
         for cell, state in zip(self.decoder_cells, states):
             x = cell(x, state)
             new.append(x)
             x = depth_to_space(x)
-        return self.output_conv(x), new
+        return self.output_conv(x) / self.residual_gain(iteration), new
 
     def call(self, images, iterations=4, training=False):
         images = ops.cast(images, "float32")
         encoder_states, decoder_states = self.initial_states(images)
         reconstruction = ops.zeros_like(images) + 0.5
         reconstructions, codes = [], []
-        for _ in range(iterations):
+        for t in range(iterations):
             code, encoder_states = self.encode_step(images - reconstruction, encoder_states,
-                                                    training)
-            residual, decoder_states = self.decode_step(code, decoder_states)
+                                                    t, training)
+            residual, decoder_states = self.decode_step(code, decoder_states, t)
             reconstruction = reconstruction + residual
             reconstructions.append(reconstruction)
             codes.append(code)
         return {"reconstructions": reconstructions, "codes": codes}
 
+    def serving_functions(self):
+        """TF Serving signatures (used by :func:`jpegzoo.export.export_saved_model`):
+
+        - ``encode`` (also ``serving_default``): ``image`` uint8 ``[B, H, W, 3]``,
+          ``iterations`` int32 scalar (1..MAX_ITERATIONS) -> ``codes`` int8
+          ``[B, iterations, ceil(H/16), ceil(W/16), bits]`` in {-1, +1} (edge-padded);
+        - ``decode``: ``codes`` int8 ``[B, k, h, w, bits]`` (any prefix k >= 1 of an
+          encoding) -> ``image`` uint8 ``[B, 16h, 16w, 3]`` (crop to the image size).
+
+        Packing the codes into a ``.jzc`` file (:func:`compress`) runs outside the graph.
+        """
+        import tensorflow as tf
+
+        from jpegzoo.layers.dct import pad_to_multiple
+
+        def checked(iterations):
+            check = tf.debugging.assert_equal(
+                (iterations >= 1) & (iterations <= MAX_ITERATIONS), True,
+                message=f"iterations must be in 1..{MAX_ITERATIONS}")
+            with tf.control_dependencies([check]):
+                return tf.identity(iterations)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, "image"),
+                                      tf.TensorSpec([], tf.int32, "iterations")])
+        def encode(image, iterations):
+            iterations = checked(iterations)
+            pixels = pad_to_multiple(tf.cast(image, tf.float32) / 255.0, STRIDE, STRIDE)
+            encoder_states, decoder_states = self.initial_states(pixels)
+            reconstruction = tf.zeros_like(pixels) + 0.5
+            codes = tf.TensorArray(tf.float32, size=iterations)
+            for t in tf.range(iterations):
+                code, encoder_states = self.encode_step(pixels - reconstruction,
+                                                        encoder_states, t)
+                residual, decoder_states = self.decode_step(code, decoder_states, t)
+                reconstruction = reconstruction + residual
+                codes = codes.write(t, code)
+            return {"codes": tf.cast(tf.transpose(codes.stack(), (1, 0, 2, 3, 4)), tf.int8)}
+
+        @tf.function(input_signature=[
+            tf.TensorSpec([None, None, None, None, self.bits], tf.int8, "codes")])
+        def decode(codes):
+            shape = tf.shape(codes)
+            iterations = checked(shape[1])
+            codes = tf.where(codes > 0, 1.0, -1.0)
+            canvas = tf.zeros((shape[0], shape[2] * STRIDE, shape[3] * STRIDE, 3))
+            _, decoder_states = self.initial_states(canvas)
+            reconstruction = canvas + 0.5
+            for t in tf.range(iterations):
+                residual, decoder_states = self.decode_step(codes[:, t], decoder_states, t)
+                reconstruction = reconstruction + residual
+            pixels = tf.floor(reconstruction * 255.0 + 0.5)
+            return {"image": tf.cast(tf.clip_by_value(pixels, 0, 255), tf.uint8)}
+
+        return {"serving_default": encode, "encode": encode, "decode": decode}
+
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "bits": self.bits}
 
 
-def build_recurrent_residual_ae(filters=128, bits=32, name="recurrent_residual_ae"):
+def build_recurrent_residual_ae(filters=64, bits=64, name="recurrent_residual_ae"):
+    """An untrained model with every variable built (for any image size)."""
     model = RecurrentResidualAutoencoder(filters, bits, name=name)
     model(ops.zeros((1, STRIDE, STRIDE, 3)), iterations=1)
     return model
 
 
-def compress(model, image, iterations, model_name="recurrent_residual_ae"):
+def check_iterations(iterations, available=MAX_ITERATIONS):
+    if isinstance(iterations, bool) or int(iterations) != iterations \
+            or not 1 <= iterations <= available:
+        raise ValueError(f"iterations must be an integer in 1..{available}, got {iterations!r}")
+    return int(iterations)
+
+
+def compress(model, image, iterations=MAX_ITERATIONS, model_name="recurrent_residual_ae"):
     """``.jzc`` bytes holding ``iterations`` streams of packed code bits of a uint8 RGB
-    image (edge-padded to multiples of 16); quality = iterations."""
+    image (edge-padded to multiples of 16); quality = iterations. ``bits / 256`` bpp per
+    iteration (of the padded size) plus a 40-byte container."""
     import numpy as np
 
     from jpegzoo.export.jzc import JzcFile, Stream, write_jzc
     from jpegzoo.zoo import learned_codec
 
+    iterations = check_iterations(iterations)
     image = learned_codec.check_rgb(image)
     pixels = learned_codec.padded(image, STRIDE)[None].astype(np.float32) / 255.0
     codes = model(pixels, iterations=iterations)["codes"]
     streams = [Stream(tuple(code.shape), np.packbits(np.asarray(code) > 0).tobytes())
                for code in codes]
     return write_jzc(JzcFile(model_name, iterations, image.shape[1], image.shape[0], streams))
+
+
+def truncate(data, iterations):
+    """A ``.jzc`` file holding the first ``iterations`` of ``data``'s: the coarser image
+    without re-encoding (its bytes are a prefix of ``data``'s streams plus a new header and
+    checksum)."""
+    from dataclasses import replace
+
+    from jpegzoo.export.jzc import read_jzc, write_jzc
+
+    contents = read_jzc(data)
+    iterations = check_iterations(iterations, len(contents.streams))
+    return write_jzc(replace(contents, quality=iterations,
+                             streams=contents.streams[:iterations]))
 
 
 def decompress(model, data, iterations=None, model_name="recurrent_residual_ae"):
@@ -194,14 +295,17 @@ def decompress(model, data, iterations=None, model_name="recurrent_residual_ae")
         raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
                          f"not {model_name!r}")
     available = len(contents.streams)
-    iterations = available if iterations is None else int(iterations)
-    if not 1 <= iterations <= available:
+    if not 1 <= available <= MAX_ITERATIONS:
+        raise ValueError(f"corrupt .jzc file: {available} iterations (this model codes "
+                         f"1..{MAX_ITERATIONS})")
+    if iterations is not None and not 1 <= iterations <= available:
         raise ValueError(f"this file holds {available} iterations, asked for {iterations}")
+    iterations = available if iterations is None else int(iterations)
     shape = (1, -(-contents.height // STRIDE), -(-contents.width // STRIDE), model.bits)
     padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
     _, decoder_states = model.initial_states(padded)
     reconstruction = padded + 0.5
-    for stream in contents.streams[:iterations]:
+    for t, stream in enumerate(contents.streams[:iterations]):
         if tuple(stream.shape) != shape:
             raise ValueError(f"code shape {stream.shape} does not match the image size and "
                              f"model (expected {shape})")
@@ -210,7 +314,7 @@ def decompress(model, data, iterations=None, model_name="recurrent_residual_ae")
         if len(bits) != size:
             raise ValueError("corrupt .jzc file: code stream too short")
         codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
-        residual, decoder_states = model.decode_step(codes, decoder_states)
+        residual, decoder_states = model.decode_step(codes, decoder_states, t)
         reconstruction = reconstruction + residual
     pixels = np.asarray(reconstruction)[0, :contents.height, :contents.width] * 255.0
     return learned_codec.to_uint8(pixels)

@@ -88,3 +88,10 @@ register("dct_block_ae", "jpegzoo.zoo.dct_block_ae:build_dct_block_ae",
 register("lossless_predictor", "jpegzoo.zoo.lossless_predictor:build_lossless_predictor",
          "learned lossless coder: causal-context MLP predicting a discretized logistic per "
          "sample, exact integer inference, range-coded residuals in .jzc files (BU project)")
+register("recurrent_residual_ae",
+         "jpegzoo.zoo.recurrent_residual_ae:build_recurrent_residual_ae",
+         "progressive learned codec: convolutional-GRU encoder/decoder of residuals, "
+         "binarized codes, one file decodes at every prefix of iterations (Toderici 2017)")
+register("gan_ae", "jpegzoo.zoo.gan_ae:build_gan_ae",
+         "learned codec: compressive_ae's files, decoder fine-tuned with a hinge adversarial "
+         "loss against a spectrally normalized patch critic (BU project GAN-AE; HiFiC)")

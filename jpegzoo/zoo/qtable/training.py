@@ -14,15 +14,13 @@ the newest one; the best validation weights are written to
 """
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from jpegzoo.zoo.crop_training import CropTrainer, adam
-from jpegzoo.zoo.photo_crops import centre_crops, load_photos, random_crops
+from jpegzoo.zoo.crop_training import CropTrainer, adam, train_on_folder
+from jpegzoo.zoo.photo_crops import centre_crops, random_crops
 
 VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
-BEST_WEIGHTS = "qtable_generator.weights.h5"  # written by CropTrainer.save_best
 
 
 def log_uniform(rng, size, low_high):
@@ -103,14 +101,9 @@ class Trainer(CropTrainer):
 def train(images_dir, work_dir, steps=8000, batch_size=8, seed=0, learning_rate=1e-3,
           init_weights=None, validate_every=250, crop=256):
     """Train (or resume) in ``work_dir``; returns the path of the best weights."""
-    Path(work_dir).mkdir(parents=True, exist_ok=True)
-    photos = load_photos(images_dir)
-    print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
-    trainer = Trainer(work_dir, photos, batch_size, crop, steps, learning_rate, seed,
-                      init_weights)
-    best = trainer.run(validate_every)
-    print(f"best validation loss {best:.5f}")
-    return str(Path(work_dir) / BEST_WEIGHTS)
+    return train_on_folder(images_dir, lambda photos: Trainer(
+        work_dir, photos, batch_size, crop, steps, learning_rate, seed, init_weights),
+        validate_every)
 
 
 def main(argv=None):
