@@ -120,7 +120,9 @@ def summary_table(curves, anchor=None):
         for field, label in (("psnr", "PSNR"), ("psnr_y", "Y-PSNR"),
                              ("ms_ssim_db", "MS-SSIM in dB")):
             for method, value in bd_rates(curves, anchor, field).items():
-                lines.append(f"- {method}: {value:+.2f} % ({label})")
+                shown = f"{value:+.2f} %" if np.isfinite(value) else "n/a (the curves do " \
+                    "not overlap)"
+                lines.append(f"- {method}: {shown} ({label})")
     return "\n".join(lines) + "\n"
 
 

@@ -23,3 +23,21 @@ def test_run_per_image_writes_merges_and_resumes(tmp_path):
     (tmp_path / "images" / "a.csv").unlink()
     run_per_image(paths, str(tmp_path), _measure, ["image", "value"])
     assert CALLS == paths + ["/data/a.png"]  # only the missing image is measured again
+
+
+def test_summary_names_bd_rates_of_curves_that_do_not_overlap():
+    import numpy as np
+
+    from jpegzoo.evaluation import summary_table
+
+    def curve(bpp, psnr):
+        bpp, psnr = np.array(bpp, float), np.array(psnr, float)
+        return {"quality": [1, 2, 3, 4], "bpp": bpp, "psnr": psnr, "psnr_y": psnr,
+                "ms_ssim": 1 - 10 ** (-psnr / 20), "ms_ssim_db": psnr / 2}
+
+    curves = {"anchor": curve([0.5, 1, 1.5, 2], [30, 33, 35, 37]),
+              "near": curve([0.6, 1.1, 1.6, 2.1], [30, 33, 35, 37]),
+              "far": curve([0.5, 1, 1.5, 2], [20, 21, 22, 23])}
+    text = summary_table(curves, anchor="anchor")
+    assert "- far: n/a (the curves do not overlap) (PSNR)" in text
+    assert "- near: +" in text and "nan" not in text

@@ -182,7 +182,7 @@ def test_saved_model_encode_decode_and_tables_signatures(model, tmp_path):
     assert any("signature 'decode'" in line for line in signature_summary(path))
 
 
-@pytest.fixture(scope="module", params=["compressive_ae", "dct_block_ae"])
+@pytest.fixture(scope="module", params=["compressive_ae", "dct_block_ae", "gan_ae"])
 def shipped(request):
     from jpegzoo.zoo import learned_method
 
@@ -219,3 +219,18 @@ def test_shipped_tables_hold_the_densities_support_not_the_whole_grid(shipped):
     for prior in shipped.priors:
         tables = prior.coding_tables()
         assert np.median(tables.sizes) < 200 and (tables.offsets > -1024).all()
+
+
+def test_gan_ae_writes_compressive_ae_files_and_decodes_them_its_own_way():
+    """Decoder fine-tuning keeps the encoder, gains and priors: the same payload bytes."""
+    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.zoo import learned_method
+
+    image = _image((48, 80), seed=11)
+    cae, gan = (learned_method.trained(name) for name in ("compressive_ae", "gan_ae"))
+    for level in (1, 4):
+        files = [read_jzc(learned_codec.compress(m, image, level, m.name)) for m in (cae, gan)]
+        assert files[0].streams == files[1].streams
+        latents = learned_codec.quantized_latents(cae, image, level)
+        assert not np.array_equal(np.asarray(cae.reconstruct(latents, level)),
+                                  np.asarray(gan.reconstruct(latents, level)))

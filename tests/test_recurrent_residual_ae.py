@@ -112,3 +112,29 @@ def test_saved_model_encode_and_decode_signatures(model, tmp_path):
         assert difference.max() <= 1 and (difference == 0).mean() >= 0.99
     with pytest.raises(tf.errors.InvalidArgumentError, match="iterations must be in 1..8"):
         load_serving(path, "encode")(image=image[None], iterations=np.int32(9))
+
+
+def test_keras_archive_loads_in_safe_mode(model, tmp_path):
+    import keras
+
+    path = tmp_path / "rnn.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    image = np.random.default_rng(4).random((1, 32, 16, 3)).astype(np.float32)
+    for a, b in zip(model(image, iterations=2)["reconstructions"],
+                    loaded(image, iterations=2)["reconstructions"]):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
+
+
+def test_shipped_model_ladder_improves_with_every_iteration():
+    from jpegzoo import metrics, zoo
+    from jpegzoo.imageio import read_image
+    from importlib.resources import files
+
+    model = zoo.load("recurrent_residual_ae")
+    image = read_image(str(files("jpegzoo") / "data" / "samples" / "kodim23_crop256.png"))
+    data = rr.compress(model, image)
+    psnrs = [metrics.psnr(image, rr.decompress(model, data, k))
+             for k in range(1, rr.MAX_ITERATIONS + 1)]
+    assert all(later > earlier for earlier, later in zip(psnrs, psnrs[1:])), psnrs
+    assert psnrs[-1] > 26.0, psnrs

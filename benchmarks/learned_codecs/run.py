@@ -32,6 +32,7 @@ breaks down and BD-rates against it would flatter any codec).
 """
 
 import argparse
+import functools
 import glob
 import os
 import sys
@@ -125,24 +126,29 @@ def jpeg_rows(name, image):
     return rows
 
 
-def measure(path):
+PARTS = {"learned": learned_rows, "rnn": rnn_rows, "jpeg": jpeg_rows}
+
+
+def measure(path, parts=tuple(PARTS)):
     from jpegzoo.imageio import read_image
 
     name = os.path.splitext(os.path.basename(path))[0]
     image = read_image(path)
-    return learned_rows(name, image) + rnn_rows(name, image) + jpeg_rows(name, image)
+    return [row for part in parts for row in PARTS[part](name, image)]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", default=os.path.join(HERE, "..", "..", "..", "shared",
-                                                         "data", "kodak"),
+    parser.add_argument("--images", "--kodak",
+                        default=os.path.join(HERE, "..", "..", "..", "shared", "data", "kodak"),
                         help="folder of PNG images (default: ../shared/data/kodak)")
     parser.add_argument("--held-out", action="store_true",
                         help="only the images jpegzoo's trainers hold out for validation "
                              "(the folder split by name hash, as in jpegzoo.datasets)")
     parser.add_argument("--out", default=os.path.join(HERE, "out"))
     parser.add_argument("--limit", type=int, help="first N images only")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="which rows to measure (default: all of learned,rnn,jpeg)")
     parser.add_argument("--processes", type=int, default=1,
                         help="images in parallel (timings are then per busy core)")
     args = parser.parse_args(argv)
@@ -158,7 +164,12 @@ def main(argv=None):
     paths = paths[:args.limit]
     if not paths:
         raise SystemExit(f"no PNG images in {args.images}")
-    rows = run_per_image(paths, args.out, measure, FIELDS, args.processes)
+    parts = tuple(part for part in args.parts.split(",") if part)
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown parts {sorted(unknown)}; parts: {', '.join(PARTS)}")
+    rows = run_per_image(paths, args.out, functools.partial(measure, parts=parts), FIELDS,
+                         args.processes)
     print(f"{len(rows)} files measured; {os.path.join(args.out, 'points.csv')}")
 
 

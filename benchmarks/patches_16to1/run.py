@@ -16,8 +16,8 @@ without entropy coding, PSNR 30.6 dB (CNN-AE), 31.4 (CNN-RNN-AE), 36.98 (GAN-AE)
   patches);
 * JPEG (libjpeg-turbo through Pillow, standard Annex K Huffman tables, 4:2:0 and 4:4:4):
   per patch the highest quality whose entropy-coded scan (the bytes between the SOS
-  header and EOI) fits in 1,536 bits; headers and tables are not counted (a full JPEG file of a 32x32 patch is
-  about 600 bytes of headers alone, 3x the budget).
+  header and EOI) fits in 1,536 bits; headers and tables are not counted (a full JPEG
+  file of a 32x32 patch has about 620 bytes of headers alone, 3x the 192-byte budget).
 
 PSNR is over all patches (mean of per-patch PSNR, as the seed did, and PSNR of the mean
 MSE); SSIM is the mean per-patch SSIM (single scale: MS-SSIM needs 161 px).
@@ -197,7 +197,8 @@ def main(argv=None):
     else:
         for scale in (1, 4):
             label = (f"held-out photo crops, {'native scale' if scale == 1 else 'downscaled 4x'}"
-                     f" ({args.patches} patches of the validation split of {args.photos})")
+                     f" ({args.patches} patches of the validation split of "
+                     f"{os.path.relpath(os.path.normpath(args.photos))})")
             sources[label] = photo_patches(args.photos, args.patches, scale)
     results = {source: evaluate(patches) for source, patches in sources.items()}
     seed = ["### The BU project's reported figures (CIFAR-10, 16:1, no entropy coding)", "",

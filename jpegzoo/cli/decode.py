@@ -5,9 +5,10 @@ def add_parser(commands):
     parser = commands.add_parser(
         "decode", help="decode a .jzc file (learned codecs) to a PNG image",
         description="Decode IN, a .jzc file written by a learned codec (jpegzoo encode "
-                    "--method cae|dct_ae|gan|rnn|lossless), with the zoo model the file names, and write the "
-                    "image to OUT as PNG (atomically, never over IN). Corrupt, truncated or "
-                    "unknown files and models this jpegzoo does not have are refused.")
+                    "--method cae|dct_ae|gan|rnn|lossless), with the zoo model the file "
+                    "names, and write the image to OUT as PNG (atomically, never over IN). "
+                    "Corrupt, truncated or unknown files and models this jpegzoo does not "
+                    "have are refused.")
     parser.add_argument("input", metavar="IN")
     parser.add_argument("output", metavar="OUT")
     parser.add_argument("--iterations", type=int, metavar="K",

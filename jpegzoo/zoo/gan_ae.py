@@ -1,4 +1,5 @@
-"""``gan_ae``: a learned codec trained with an adversarial loss (work in progress, #8).
+"""``gan_ae``: a learned codec trained with an adversarial loss (training:
+:mod:`jpegzoo.zoo.gan_training`).
 
 The codec is :class:`~jpegzoo.zoo.compressive_ae.CompressiveAutoencoder` (same transforms,
 gains, priors and ``.jzc`` files); what differs is training: distortion plus a hinge
@@ -8,13 +9,15 @@ mode that starts from a trained ``compressive_ae`` and trains only the synthesis
 encoder, gains and priors -- hence the files' rates -- stay fixed), in the spirit of
 Agustsson et al., "Generative adversarial networks for extreme learned image compression"
 (ICCV 2019) and Mentzer et al., "High-fidelity generative image compression" (HiFiC,
-NeurIPS 2020).
+NeurIPS 2020). Departures from HiFiC: no LPIPS term (no pretrained network offline), an
+unconditional critic (HiFiC conditions it on the latents), MSE + hinge only.
 
 Source of the task: the BU project's GAN-AE (L2 + Wasserstein, reported PSNR 36.98 on
 CIFAR-10 at 16:1 and 32.53 / SSIM 0.987 on high-resolution images). Its critic was
 linear (no hidden layer, so it could not tell textures apart) and its fine-tuning loaded
 mismatched checkpoints; here the critic is a 5-layer patch CNN and fine-tuning loads the
-shipped ``compressive_ae`` weights by name.
+shipped ``compressive_ae`` weights into the same architecture (tested: the files are
+byte-identical in payload).
 """
 
 import keras

@@ -14,9 +14,9 @@ Two modes, both starting from trained ``compressive_ae`` weights (the shipped on
 The critic sees real and decoded crops (pixels 0..1) and learns the hinge loss at the same
 schedule. Step ``s`` trains level ``1 + s mod K`` on ``batch`` random crops. Validation
 (fixed centre crops, rounded latents, every level) logs the PSNR and the detail ratio
-(:func:`jpegzoo.metrics.detail_ratio`) of every level; its score (``lambdas[q] * MSE`` plus ``beta``
-times ``1 - detail ratio``) is only logged: the newest weights are kept, since neither
-that score nor a moving critic's ranks GAN checkpoints well.
+(:func:`jpegzoo.metrics.detail_ratio`) of every level; its score (``lambdas[q] * MSE``
+plus ``beta`` times ``1 - detail ratio``) is only logged: the newest weights are kept,
+since neither that score nor a moving critic's ranks GAN checkpoints well.
 
     jpegzoo train gan_ae --images ../shared/data/train --work W
     python -m jpegzoo.zoo.gan_training --images ... --work W [--mode joint] [--steps N]
@@ -32,7 +32,7 @@ from jpegzoo.zoo.photo_crops import centre_crops
 NAME = "gan_ae"
 MODES = ("decoder", "joint")
 #: Weight of the adversarial loss against the per-level distortion term.
-ADVERSARIAL_WEIGHT = 0.05
+ADVERSARIAL_WEIGHT = 0.3
 #: Linear warm-up of both optimizers (the codec starts trained; the critic does not).
 WARMUP_STEPS = 200
 

@@ -79,10 +79,10 @@ class Trainer(CropTrainer):
 
 
 def train(images_dir, work_dir, steps=8000, batch_size=32, seed=0, learning_rate=5e-4,
-          init_weights=None, validate_every=500, **config):
+          init_weights=None, validate_every=500, crop=32, **config):
     """Train (or resume) in ``work_dir``; returns the best weights' path."""
     return train_on_folder(images_dir, lambda photos: Trainer(
-        work_dir, photos, batch_size or 32, 32, steps, learning_rate, seed=seed,
+        work_dir, photos, batch_size or 32, crop, steps, learning_rate, seed=seed,
         init_weights=init_weights, **config), validate_every)
 
 
@@ -92,13 +92,14 @@ def main(argv=None):
     parser.add_argument("--work", required=True)
     parser.add_argument("--steps", type=int, default=8000)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--crop", type=int, default=32, help="crop side (a multiple of 16)")
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument("--validate-every", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init-weights")
     args = parser.parse_args(argv)
     print(train(args.images, args.work, args.steps, args.batch, args.seed,
-                args.learning_rate, args.init_weights, args.validate_every))
+                args.learning_rate, args.init_weights, args.validate_every, args.crop))
 
 
 if __name__ == "__main__":
