@@ -15,8 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from jpegzoo.zoo.photo_crops import random_crops
+from jpegzoo.zoo.photo_crops import centre_crops, random_crops
 from jpegzoo.zoo.training_history import append_history, read_history
+
+
+#: Linear warm-up of a run that starts from trained weights (``init_weights``): a fresh
+#: Adam's first steps are large enough to undo what the weights learned.
+WARMUP_STEPS = 500
 
 
 def train_on_folder(images_dir, make_trainer, validate_every):
@@ -66,6 +71,14 @@ class CropTrainer:
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint)
         self.rng = np.random.default_rng(self.rng_seed(seed, int(self.step.numpy())))
+
+    def validation_crops(self, crop, multiple=1):
+        """uint8 ``[N, s, s, 3]`` centre crops of the validation photos (the first four
+        training photos if there are none), ``s = crop`` or the smallest photo side if
+        less, rounded down to a multiple of ``multiple``."""
+        photos = self.photos["validation"] or self.photos["train"][:4]
+        side = min(crop, *(min(p.shape[:2]) for p in photos))
+        return centre_crops(photos, side // multiple * multiple)
 
     def rng_seed(self, seed, step):
         """Seed of the crop generator of a run resumed at ``step``."""

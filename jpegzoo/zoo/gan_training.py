@@ -27,7 +27,6 @@ import argparse
 import numpy as np
 
 from jpegzoo.zoo.crop_training import CropTrainer, adam, train_on_folder
-from jpegzoo.zoo.photo_crops import centre_crops
 
 NAME = "gan_ae"
 MODES = ("decoder", "joint")
@@ -126,9 +125,7 @@ class Trainer(CropTrainer):
     def validate(self, crop=256):
         from jpegzoo import metrics
 
-        photos = self.photos["validation"] or self.photos["train"][:4]
-        crops = centre_crops(photos, min(crop, *(min(p.shape[:2]) for p in photos)))
-        crops = crops[:, :crops.shape[1] // 16 * 16, :crops.shape[2] // 16 * 16]
+        crops = self.validation_crops(crop, self.model.stride)
         scores, columns = [], {}
         for quality in range(1, self.model.qualities + 1):
             decoded, _ = self.decoded(crops, quality, training=False)

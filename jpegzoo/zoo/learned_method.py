@@ -66,9 +66,9 @@ def encode_rnn(image, quality=None, **options):
     from jpegzoo.zoo import recurrent_residual_ae
 
     del options  # JPEG options: not used
-    model = trained("recurrent_residual_ae")
     iterations = recurrent_residual_ae.MAX_ITERATIONS if quality is None else quality
-    return recurrent_residual_ae.compress(model, _rgb(image), iterations)
+    return recurrent_residual_ae.compress(trained("recurrent_residual_ae"), _rgb(image),
+                                          iterations)
 
 
 def encode_lossless(image, quality=None, **options):

@@ -18,13 +18,10 @@ import argparse
 
 import numpy as np
 
-from jpegzoo.zoo.crop_training import CropTrainer, adam, train_on_folder
-from jpegzoo.zoo.photo_crops import centre_crops
+from jpegzoo.zoo.crop_training import WARMUP_STEPS, CropTrainer, adam, train_on_folder
 
 #: Learning rate of the priors and gains, relative to the transforms'.
 DENSITY_RATE_FACTOR = 10.0
-#: Linear warm-up of a run that starts from trained weights (``init_weights``).
-WARMUP_STEPS = 500
 #: The zoo's factorized-prior codecs this module trains.
 CODECS = ("compressive_ae", "dct_block_ae")
 
@@ -101,9 +98,7 @@ class Trainer(CropTrainer):
     def validate(self, crop=256):
         """Mean over quality levels of the loss with rounded latents on fixed crops, and
         the bpp/PSNR of every level as history columns."""
-        photos = self.photos["validation"] or self.photos["train"][:4]
-        crops = centre_crops(photos, min(crop, *(min(p.shape[:2]) for p in photos)))
-        crops = crops[:, :crops.shape[1] // 16 * 16, :crops.shape[2] // 16 * 16]
+        crops = self.validation_crops(crop, self.model.stride)
         results = [rate_distortion(self.model, crops, q, training=False)
                    for q in range(1, self.model.qualities + 1)]
         columns = {f"q{q}": f"{float(bpp):.4f}/{float(psnr):.2f}"

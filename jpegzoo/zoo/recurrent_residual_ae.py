@@ -60,11 +60,6 @@ class ConvGRUCell(keras.layers.Layer):
         self.input_conv.build(input_shape)
         self.state_conv.build((None, None, None, self.filters))
 
-    def initial_state(self, inputs):
-        """Zero state for ``inputs`` ``[B, H, W, C]``."""
-        shape = ops.shape(self.input_conv(inputs))
-        return ops.zeros((shape[0], shape[1], shape[2], self.filters))
-
     def call(self, inputs, state):
         x_z, x_r, x_h = ops.split(self.input_conv(inputs), 3, axis=-1)
         u = self.state_conv.kernel
@@ -305,11 +300,11 @@ def decompress(model, data, iterations=None, model_name="recurrent_residual_ae")
     padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
     _, decoder_states = model.initial_states(padded)
     reconstruction = padded + 0.5
+    size = int(np.prod(shape))
     for t, stream in enumerate(contents.streams[:iterations]):
         if tuple(stream.shape) != shape:
             raise ValueError(f"code shape {stream.shape} does not match the image size and "
                              f"model (expected {shape})")
-        size = int(np.prod(shape))
         bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
         if len(bits) != size:
             raise ValueError("corrupt .jzc file: code stream too short")

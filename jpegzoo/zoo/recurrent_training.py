@@ -15,9 +15,8 @@ weights (``work/recurrent_residual_ae.weights.h5``) work as in
 
 import argparse
 
-
-from jpegzoo.zoo.crop_training import CropTrainer, adam, train_on_folder
-from jpegzoo.zoo.photo_crops import centre_crops
+from jpegzoo.zoo.crop_training import WARMUP_STEPS, CropTrainer, adam, train_on_folder
+from jpegzoo.zoo.recurrent_residual_ae import STRIDE
 
 NAME = "recurrent_residual_ae"
 #: Iterations trained (and the most a file holds): 8 x 64 bits per 16x16 block = 2 bpp.
@@ -50,7 +49,7 @@ class Trainer(CropTrainer):
         self.model = zoo.build(NAME, **config)
         if init_weights:
             self.model.load_weights(init_weights)
-        self.optimizer = adam(learning_rate, steps, 500 if init_weights else 0)
+        self.optimizer = adam(learning_rate, steps, WARMUP_STEPS if init_weights else 0)
         self.optimizer.build(self.model.trainable_variables)
         self.restore(seed, optimizer=self.optimizer)
         self._train_step = tf.function(self._step)
@@ -69,8 +68,7 @@ class Trainer(CropTrainer):
         return {"l1": float(loss), "psnr": float(psnr)}
 
     def validate(self, crop=128):
-        photos = self.photos["validation"] or self.photos["train"][:4]
-        crops = centre_crops(photos, crop)
+        crops = self.validation_crops(crop, STRIDE)
         loss, psnr = residual_losses(self.model, crops, self.iterations, training=False)
         bpp = self.model.bits / 256
         columns = {f"it{t}": f"{t * bpp:.3f}/{float(psnr[t - 1]):.2f}"

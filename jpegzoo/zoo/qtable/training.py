@@ -18,7 +18,7 @@ import argparse
 import numpy as np
 
 from jpegzoo.zoo.crop_training import CropTrainer, adam, train_on_folder
-from jpegzoo.zoo.photo_crops import centre_crops, random_crops
+from jpegzoo.zoo.photo_crops import random_crops
 
 VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
 
@@ -86,7 +86,7 @@ class Trainer(CropTrainer):
         import tensorflow as tf
 
         # a folder too small to hold a validation photo validates on training photos
-        crops = centre_crops(self.photos["validation"] or self.photos["train"][:4], self.crop)
+        crops = self.validation_crops(self.crop)
         pixels = tf.constant(crops.astype(np.float32))
         coefficients = self.objective.coefficients(pixels)
         losses = []
