@@ -25,7 +25,8 @@ WARMUP_STEPS = 500
 
 
 def train_on_folder(images_dir, make_trainer, validate_every):
-    """Load the photos of ``images_dir`` (training/validation split by name hash), build a
+    """Load the photos of ``images_dir`` (a folder or a list of folders; training/validation
+    split by name hash), build a
     :class:`CropTrainer` with ``make_trainer(photos)``, run it; returns the best weights'
     path (``work/<name>.weights.h5``)."""
     from jpegzoo.zoo.photo_crops import load_photos

@@ -136,7 +136,8 @@ def train_dct_block_ae(images_dir, work_dir, **options):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("name", choices=CODECS)
-    parser.add_argument("--images", required=True)
+    parser.add_argument("--images", required=True, nargs="+", metavar="DIR",
+                        help="folders of training photos (each split by name hash)")
     parser.add_argument("--work", required=True)
     parser.add_argument("--steps", type=int, default=16000)
     parser.add_argument("--batch", type=int, default=8)

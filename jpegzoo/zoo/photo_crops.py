@@ -5,16 +5,20 @@ from pathlib import Path
 import numpy as np
 
 
-def load_photos(folder, validation_fraction=0.1, min_side=256):
-    """``{"train": [uint8 images], "validation": [...]}`` of a folder of RGB photos, split
-    as :mod:`jpegzoo.datasets` splits folders (by a hash of each relative path)."""
+def load_photos(folders, validation_fraction=0.1, min_side=256):
+    """``{"train": [uint8 images], "validation": [...]}`` of one or more folders of RGB
+    photos (a path, or a list of paths), each folder split as :mod:`jpegzoo.datasets`
+    splits folders (by a hash of each path relative to its folder), so adding a folder
+    never moves another folder's photos between splits."""
     from jpegzoo.datasets.folder_split import list_images, partition
     from jpegzoo.imageio import read_image
 
-    photos = {}
-    for split, paths in partition(list_images(folder), validation_fraction).items():
-        images = [read_image(Path(folder) / path) for path in paths]
-        photos[split] = [i for i in images if i.ndim == 3 and min(i.shape[:2]) >= min_side]
+    folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
+    photos = {"train": [], "validation": []}
+    for folder in folders:
+        for split, paths in partition(list_images(folder), validation_fraction).items():
+            images = [read_image(Path(folder) / path) for path in paths]
+            photos[split] += [i for i in images if i.ndim == 3 and min(i.shape[:2]) >= min_side]
     return photos
 
 
