@@ -27,6 +27,7 @@ Outputs are written atomically (a temporary file in the destination folder, then
 refuse a bad output path before doing any work.
 """
 
+import io
 import os
 import re
 import struct
@@ -234,3 +235,11 @@ def write_atomic(path, data, inputs=()):
             raise ImageInputError(f"{path}: cannot write the output "
                                   f"({error.strerror or _reason(error)})") from error
         raise
+
+
+def decode_jpeg(data):
+    """Decode JPEG bytes with Pillow to uint8 ``[H, W, 3]`` or ``[H, W]``."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)

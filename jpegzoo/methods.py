@@ -3,7 +3,7 @@
 A method turns a uint8 pixel array into the bytes of a file. JPEG-side methods (the
 baseline writer, the mutated encoder and the quantization-table generator) write baseline
 JFIF through :mod:`jpegzoo.export`; learned codecs (``cae``, ``dct_ae``) write ``.jzc``
-files (:mod:`jpegzoo.export.jzc`) at their own quality levels.
+files (:mod:`jpegzoo.jzc`) at their own quality levels.
 Entries name their encoder as ``"module:function"`` and are imported only when used, so
 listing methods stays cheap (no TensorFlow import).
 
@@ -41,7 +41,7 @@ class Method:
     target: str
     summary: str
     suffix: str = ".jpg"
-    decoder: str = "jpegzoo.reference_codecs:decode_jpeg"
+    decoder: str = "jpegzoo.imageio:decode_jpeg"
     options: tuple = ()
     qualities: tuple = None
     in_demo: bool = True
@@ -86,7 +86,7 @@ def demo_names():
     return sorted(name for name, method in _REGISTRY.items() if method.in_demo)
 
 
-register("baseline", "jpegzoo.export.baseline:encode",
+register("baseline", "jpegzoo.jpeg.baseline:encode",
          "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT and coder")
 register("pillow", "jpegzoo.reference_codecs:pillow_encode",
          "reference: libjpeg-turbo through Pillow (same tables and options), for comparison")
@@ -97,7 +97,7 @@ register("mutated", "jpegzoo.zoo.mutated_jpeg:encode",
          "Mutated JPEG: per block the cheapest of rounding and mined mutations (exact rate, "
          "SSIM-weighted pixel error); quality = match libjpeg's SSIM at that quality",
          options=("lam", "target_ssim", "rate"))
-register("qtable", "jpegzoo.zoo.qtable.method:encode",
+register("qtable", "jpegzoo.zoo.qtable_generator.method:encode",
          "learned quantization tables (qtable_generator, MS-SSIM); quality = libjpeg's "
          "MS-SSIM at that quality in fewer bytes; optimized Huffman tables",
          options=("lam", "target_msssim", "per_image", "rdo"))

@@ -1,11 +1,10 @@
-"""Reference encoders and the decoder that rate-distortion evaluation uses.
+"""Reference encoders that jpegzoo's methods are measured against.
 
 ``pillow_encode`` is libjpeg-turbo through Pillow with the same knobs as jpegzoo's own
 methods, so that ``jpegzoo demo`` and the benchmarks can put the two side by side.
 ``mozjpeg_encode`` is mozjpeg 4.0.3 (bundled with jpeglib) with the IJG tables, baseline
 (sequential) scans and its trellis quantization -- the usual "smarter JPEG encoder" anchor.
-``decode_jpeg`` decodes with Pillow (libjpeg-turbo, fancy upsampling): the decoder most
-users' files end up in.
+JPEG files are decoded with :func:`jpegzoo.imageio.decode_jpeg` (Pillow).
 """
 
 import io
@@ -99,11 +98,3 @@ def _require(module, what):
         return importlib.import_module(module)
     except ImportError:
         raise ValueError(f"{what} needs {module}: pip install 'jpegzoo[reference]'") from None
-
-
-def decode_jpeg(data):
-    """Decode JPEG bytes with Pillow to uint8 ``[H, W, 3]`` or ``[H, W]``."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)

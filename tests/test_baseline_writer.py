@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from jpegzoo.export import encode, encode_scan, image_to_levels, write_jpeg
-from jpegzoo.export.jpeg_reader import read_jpeg
-from jpegzoo.export.jpeg_structure import coded_levels, scan_order
-from jpegzoo.layers.bit_counter import block_bits, dc_predictors
-from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
-from jpegzoo.layers.standard import ZIGZAG
+from jpegzoo.jpeg import encode, encode_scan, image_to_levels, write_jpeg
+from jpegzoo.jpeg.reader import read_jpeg
+from jpegzoo.jpeg.structure import coded_levels, scan_order
+from jpegzoo.layers.numerics.bit_counter import block_bits, dc_predictors
+from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
+from jpegzoo.layers.numerics.standard import ZIGZAG
 
 SUBSAMPLINGS = ("444", "422", "420")
 

@@ -16,8 +16,8 @@ from PIL import Image
 
 from crafted_files import png
 from jpegzoo.cli import main
-from jpegzoo.layers.huffman import STD_DC_TABLES
-from jpegzoo.export.jpeg_reader import read_header
+from jpegzoo.layers.numerics.huffman import STD_DC_TABLES
+from jpegzoo.jpeg.reader import read_header
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(REPO_ROOT, "jpegzoo", "data", "samples")
@@ -245,7 +245,7 @@ def test_encode_method_mutated(capsys, tmp_path, options):
                                      ["--target-msssim", "0.96", "--rdo"]])
 def test_encode_method_qtable(capsys, tmp_path, options):
     from jpegzoo import metrics
-    from jpegzoo.export.jpeg_reader import read_jpeg
+    from jpegzoo.jpeg.reader import read_jpeg
     from jpegzoo.imageio import read_image
 
     decoded, out = _encode_with(capsys, tmp_path, "qtable", options)
@@ -591,7 +591,7 @@ def test_demo_images_folder_missing(capsys, tmp_path):
 @pytest.mark.parametrize("method,model", [("cae", "compressive_ae"), ("dct_ae", "dct_block_ae"),
                                           ("gan", "gan_ae")])
 def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
-    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.jzc import read_jzc
     from jpegzoo.imageio import read_image
     from jpegzoo.zoo import learned_codec, learned_method
 
@@ -615,7 +615,7 @@ def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
 
 
 def test_progressive_file_decodes_at_every_prefix(capsys, tmp_path):
-    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.jzc import read_jzc
     from jpegzoo.zoo import learned_method, recurrent_residual_ae
 
     coded = tmp_path / "out.jzc"
@@ -663,7 +663,7 @@ def test_encode_learned_codec_grey_and_odd_size(capsys, tmp_path):
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "jpeg", "empty", "unknown_model"])
 def test_decode_refuses_bad_files(capsys, tmp_path, damage):
-    from jpegzoo.export.jzc import JzcFile, Stream, write_jzc
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
 
     coded = tmp_path / "in.jzc"
     _run(capsys, "encode", SAMPLE, coded, "--method", "dct_ae", "-q", "1")

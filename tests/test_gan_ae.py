@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from jpegzoo.zoo import gan_ae
+from jpegzoo.zoo.gan_ae import model as gan_ae
 
 
 def test_critic_scores_patches_and_is_spectrally_normalized():

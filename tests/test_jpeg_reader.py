@@ -1,4 +1,4 @@
-"""Tests of the baseline JPEG parser (jpegzoo.export.jpeg_reader).
+"""Tests of the baseline JPEG parser (jpegzoo.jpeg.reader).
 
 The parser is checked against libjpeg (through jpeglib's ``read_dct``) on files written by
 Pillow/libjpeg and by jpegzoo's own writer, and in turn used to check the writer: its
@@ -13,12 +13,12 @@ import pytest
 jpeglib = pytest.importorskip("jpeglib")
 Image = pytest.importorskip("PIL.Image")
 
-from jpegzoo.export import encode, encode_scan, image_to_levels, write_jpeg  # noqa: E402
-from jpegzoo.export.jpeg_reader import (JpegInfo, ParsedJpeg, read_header,  # noqa: E402
+from jpegzoo.jpeg import encode, encode_scan, image_to_levels, write_jpeg  # noqa: E402
+from jpegzoo.jpeg.reader import (JpegInfo, ParsedJpeg, read_header,  # noqa: E402
                                         read_jpeg)
-from jpegzoo.export.jpeg_structure import (ComponentLevels, JpegLevels,  # noqa: E402
+from jpegzoo.jpeg.structure import (ComponentLevels, JpegLevels,  # noqa: E402
                                            ceil_div, scan_order)
-from jpegzoo.layers.bit_counter import block_bits, dc_predictors  # noqa: E402
+from jpegzoo.layers.numerics.bit_counter import block_bits, dc_predictors  # noqa: E402
 from jpegzoo.layers.zigzag import ZIGZAG  # noqa: E402
 
 SIZES = [(1, 1), (7, 13), (17, 9), (16, 16), (33, 70)]  # (height, width)
@@ -153,7 +153,7 @@ def test_writer_reproduces_libjpeg_scan(size, subsampling, quality, optimize):
 
 @pytest.mark.parametrize("subsampling", [0, 2, None])
 def test_block_bits_match_exact_bit_counter(subsampling):
-    """jpegzoo.layers.bit_counter.block_bits (the models' rate) vs the decoder's counts."""
+    """jpegzoo.layers.numerics.bit_counter.block_bits (the models' rate) vs the decoder's counts."""
     grey = subsampling is None
     options = {} if grey else {"subsampling": subsampling}
     data = pil_jpeg(test_image(40, 56, 1 if grey else 3), quality=60, optimize=True,
@@ -254,7 +254,7 @@ def _segment(code, payload):
 
 def _non_interleaved_file(image):
     """A baseline file coding each component of ``image`` in its own scan (T.81 A.2.2)."""
-    from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
+    from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 
     comps = image.components
     dqt = b"".join(bytes([k]) + bytes(np.asarray(c.qtable, dtype=np.uint8)[ZIGZAG])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jpegzoo.export.jzc import MAGIC, JzcFile, Stream, read_jzc, write_jzc
+from jpegzoo.jzc import MAGIC, JzcFile, Stream, read_jzc, write_jzc
 
 
 def _sample():

@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 
 from jpegzoo.layers import bit_counter, huffman
-from jpegzoo.layers.bit_counter import (block_bits, block_symbols, dc_predictors, extra_bits,
+from jpegzoo.layers.numerics.bit_counter import (block_bits, block_symbols, dc_predictors, extra_bits,
                                         size_category, symbol_frequencies)
-from jpegzoo.layers.huffman import (STD_AC_TABLES, STD_DC_TABLES, HuffmanTable,
+from jpegzoo.layers.numerics.huffman import (STD_AC_TABLES, STD_DC_TABLES, HuffmanTable,
                                     _merge_code_sizes, optimal_table)
-from jpegzoo.layers.standard import (INVERSE_ZIGZAG, STD_CHROMINANCE_QTABLE,
+from jpegzoo.layers.numerics.standard import (INVERSE_ZIGZAG, STD_CHROMINANCE_QTABLE,
                                      STD_LUMINANCE_QTABLE, ZIGZAG, quality_to_qtables)
 
 jpeglib = pytest.importorskip("jpeglib")
@@ -483,7 +483,7 @@ def test_optimal_table_all_256_symbols_with_skewed_counts():
 
 
 def test_symbol_costs_from_code_lengths_equal_symbol_bits():
-    from jpegzoo.layers.bit_counter import symbol_bits, symbol_costs
+    from jpegzoo.layers.numerics.bit_counter import symbol_bits, symbol_costs
 
     rng = np.random.default_rng(4)
     blocks = (rng.laplace(scale=3.0, size=(300, 64)) / (1 + np.arange(64) / 6)).round()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from jpegzoo.layers import range_coding
+from jpegzoo.layers.numerics import range_coding
 from jpegzoo.layers.entropy_models import FactorizedEntropyModel, GaussianConditional
 
 

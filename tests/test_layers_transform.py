@@ -20,7 +20,7 @@ from jpegzoo.layers import (BlockDCT, BlockIDCT, ChromaSubsample, ChromaUpsample
                             Dequantize, InverseZigzag, JpegAnalysis, JpegSynthesis, Quantize,
                             RGBToYCbCr, YCbCrToRGB, Zigzag, crop_to, dct_matrix, mcu_size,
                             pad_to_multiple)
-from jpegzoo.layers.standard import (INVERSE_ZIGZAG, ZIGZAG, component_qtables,  # noqa: E402
+from jpegzoo.layers.numerics.standard import (INVERSE_ZIGZAG, ZIGZAG, component_qtables,  # noqa: E402
                                      quality_to_qtables)
 
 RNG_SEED = 1234
@@ -520,8 +520,8 @@ def test_hard_synthesis_matches_pillow_decoding(subsampling, quality, idct_metho
     within 1 level on >= 99.9 % (what remains is the float YCbCr->RGB conversion)."""
     import io
 
-    from jpegzoo.export.baseline import image_to_levels
-    from jpegzoo.export.jpeg_writer import write_jpeg
+    from jpegzoo.jpeg.baseline import image_to_levels
+    from jpegzoo.jpeg.writer import write_jpeg
 
     image = np.asarray(Image.open(os.path.join(os.path.dirname(__file__), "..", "jpegzoo",
                                                "data", "samples", "kodim05_crop256.png"))
@@ -544,9 +544,9 @@ def test_islow_idct_is_bit_exact_with_libjpeg_turbo(quality):
     """Grey files (no colour conversion, no upsampling): Pillow's samples exactly."""
     import io
 
-    from jpegzoo.export.baseline import image_to_levels
-    from jpegzoo.export.jpeg_writer import write_jpeg
-    from jpegzoo.layers.islow_dct import islow_idct
+    from jpegzoo.jpeg.baseline import image_to_levels
+    from jpegzoo.jpeg.writer import write_jpeg
+    from jpegzoo.layers.numerics.islow_dct import islow_idct
 
     image = np.asarray(Image.open(os.path.join(os.path.dirname(__file__), "..", "jpegzoo",
                                                "data", "samples", "kodim14_crop256.png"))

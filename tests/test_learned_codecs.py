@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from jpegzoo.export.jzc import read_jzc
+from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.compressive_ae import CompressiveAutoencoder, build_compressive_ae
 from jpegzoo.zoo.dct_block_ae import DctBlockAutoencoder, build_dct_block_ae
@@ -223,7 +223,7 @@ def test_shipped_tables_hold_the_densities_support_not_the_whole_grid(shipped):
 
 def test_gan_ae_writes_compressive_ae_files_and_decodes_them_its_own_way():
     """Decoder fine-tuning keeps the encoder, gains and priors: the same payload bytes."""
-    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.jzc import read_jzc
     from jpegzoo.zoo import learned_method
 
     image = _image((48, 80), seed=11)

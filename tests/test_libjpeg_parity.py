@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jpegzoo.export import encode
+from jpegzoo.jpeg import encode
 from jpegzoo.reference_codecs import pillow_encode
 
 

@@ -4,7 +4,7 @@ of exact integer predictions."""
 import numpy as np
 import pytest
 
-from jpegzoo.zoo import lossless_predictor as lp
+from jpegzoo.zoo.lossless_predictor import model as lp
 
 
 @pytest.fixture(scope="module")

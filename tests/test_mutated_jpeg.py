@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jpegzoo.export.jpeg_writer import encode_scan, write_jpeg
-from jpegzoo.layers.huffman import STD_DC_TABLES
-from jpegzoo.layers.standard import ZIGZAG, quality_to_qtables
+from jpegzoo.jpeg.writer import encode_scan, write_jpeg
+from jpegzoo.layers.numerics.huffman import STD_DC_TABLES
+from jpegzoo.layers.numerics.standard import ZIGZAG, quality_to_qtables
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
 from jpegzoo.zoo.mutated_jpeg import mining, mutation_sets
 from jpegzoo.zoo.mutated_jpeg.dc_path import best_dc_path, dc_bits
@@ -211,7 +211,7 @@ def test_method_encode_options_and_errors():
 
 def test_target_ssim_is_reached():
     from jpegzoo import metrics
-    from jpegzoo.reference_codecs import decode_jpeg
+    from jpegzoo.imageio import decode_jpeg
 
     image = _sample(size=(64, 64))
     data = encode(image, subsampling="444", target_ssim=0.9)

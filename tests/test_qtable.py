@@ -12,15 +12,15 @@ import tensorflow as tf
 from PIL import Image
 
 from jpegzoo import metrics, zoo
-from jpegzoo.export.baseline import encode as write_jpeg
-from jpegzoo.export.baseline import image_to_levels
+from jpegzoo.jpeg.baseline import encode as write_jpeg
+from jpegzoo.jpeg.baseline import image_to_levels
 from jpegzoo.layers.rate_estimators import LogMagnitudeRate, l1_level_proxy
-from jpegzoo.layers.standard import quality_to_qtables
-from jpegzoo.reference_codecs import decode_jpeg
-from jpegzoo.zoo.qtable import inference, method, rate_fit
-from jpegzoo.zoo.qtable.generator import build_qtable_generator
-from jpegzoo.zoo.qtable.objective import RateDistortion, integer_tables
-from jpegzoo.zoo.qtable.optimizer import optimize_tables
+from jpegzoo.layers.numerics.standard import quality_to_qtables
+from jpegzoo.imageio import decode_jpeg
+from jpegzoo.zoo.qtable_generator import inference, method, rate_fit
+from jpegzoo.zoo.qtable_generator.generator import build_qtable_generator
+from jpegzoo.zoo.qtable_generator.objective import RateDistortion, integer_tables
+from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
 
 SAMPLES = os.path.join(os.path.dirname(__file__), "..", "jpegzoo", "data", "samples")
 

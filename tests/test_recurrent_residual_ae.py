@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from jpegzoo.export.jzc import read_jzc
+from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo import learned_codec
-from jpegzoo.zoo import recurrent_residual_ae as rr
+from jpegzoo.zoo.recurrent_residual_ae import model as rr
 
 
 @pytest.fixture(scope="module")

@@ -120,8 +120,8 @@ def test_gan_ae_modes_train_what_they_say_from_compressive_ae(tmp_path, images, 
     import numpy as np
 
     from jpegzoo import zoo
-    from jpegzoo.zoo import gan_training
-    from jpegzoo.zoo.photo_crops import load_photos
+    from jpegzoo.training import gan_ae as gan_training
+    from jpegzoo.datasets.photo_crops import load_photos
 
     start = zoo.load("compressive_ae")
     trainer = gan_training.Trainer(tmp_path / mode, load_photos(str(images)), mode, batch=2,
@@ -145,7 +145,7 @@ def test_gan_ae_modes_train_what_they_say_from_compressive_ae(tmp_path, images, 
 
 
 def test_gan_ae_refuses_an_unknown_mode(tmp_path, images):
-    from jpegzoo.zoo import gan_training
+    from jpegzoo.training import gan_ae as gan_training
 
     with pytest.raises(ValueError, match="unknown gan_ae training mode 'both'; modes: decoder"):
         gan_training.Trainer(tmp_path, {"train": [], "validation": []}, "both")

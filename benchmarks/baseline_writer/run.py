@@ -1,7 +1,7 @@
 """Benchmark: jpegzoo's reference baseline-JPEG writer against Pillow (libjpeg-turbo).
 
 For every Kodak image, IJG quality, subsampling and Huffman mode, encode with
-``jpegzoo.export.encode`` -- with its default libjpeg-exact integer DCT ("islow") and with
+``jpegzoo.jpeg.encode`` -- with its default libjpeg-exact integer DCT ("islow") and with
 the float DCT the models train with -- and with Pillow using the same quantization tables,
 subsampling and ``optimize`` setting; compare file bytes and PSNR (all decoded by Pillow),
 and time the encoders. Then time the exact bit counter on all blocks of the set.
@@ -21,13 +21,14 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from jpegzoo.export import encode, image_to_levels
-from jpegzoo.export.jpeg_writer import scan_blocks
+from jpegzoo.jpeg import encode, image_to_levels
+from jpegzoo.jpeg.writer import scan_blocks
 from jpegzoo.imageio import read_image
-from jpegzoo.layers.bit_counter import block_bits
-from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
+from jpegzoo.layers.numerics.bit_counter import block_bits
+from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 from jpegzoo.metrics import psnr
-from jpegzoo.reference_codecs import decode_jpeg, pillow_encode
+from jpegzoo.imageio import decode_jpeg
+    from jpegzoo.reference_codecs import pillow_encode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)

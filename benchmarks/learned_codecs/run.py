@@ -67,7 +67,7 @@ def row(name, image, method, setting, data, decoded, encode_seconds, decode_seco
 
 
 def learned_rows(name, image):
-    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.jzc import read_jzc
     from jpegzoo.zoo import learned_codec, learned_method
 
     rows = []
@@ -109,7 +109,8 @@ def rnn_rows(name, image):
 
 
 def jpeg_rows(name, image):
-    from jpegzoo.reference_codecs import decode_jpeg, jpegli_encode, pillow_encode
+    from jpegzoo.imageio import decode_jpeg
+    from jpegzoo.reference_codecs import jpegli_encode, pillow_encode
 
     encoders = {
         "libjpeg_turbo_opt": lambda im, q: pillow_encode(im, q, "420", optimize=True),

@@ -43,7 +43,7 @@ def _variants(codec):
 
 def _point(image, data):
     from jpegzoo import metrics
-    from jpegzoo.reference_codecs import decode_jpeg
+    from jpegzoo.imageio import decode_jpeg
 
     decoded = decode_jpeg(data)
     return (metrics.bpp(len(data), *image.shape[:2]), metrics.psnr(image, decoded),
@@ -51,7 +51,7 @@ def _point(image, data):
 
 
 def ablation(images, codec):
-    from jpegzoo.layers.standard import quality_to_qtables
+    from jpegzoo.layers.numerics.standard import quality_to_qtables
     from jpegzoo.metrics import bd_rate
     from jpegzoo.reference_codecs import pillow_encode
     from jpegzoo.zoo.mutated_jpeg.operating_points import lambda_for

@@ -45,7 +45,7 @@ def measure_image(path):
     """Encode one image with every method/subsampling/quality; returns its rows."""
     from jpegzoo import metrics
     from jpegzoo.imageio import read_image
-    from jpegzoo.reference_codecs import decode_jpeg
+    from jpegzoo.imageio import decode_jpeg
 
     name = os.path.splitext(os.path.basename(path))[0]
     image = read_image(path)

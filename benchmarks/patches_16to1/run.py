@@ -107,7 +107,7 @@ def recurrent(patches):
 def factorized(name, patches):
     """Per patch the highest level whose payload fits the budget (level 1 if none does)."""
     from jpegzoo import zoo
-    from jpegzoo.layers import range_coding
+    from jpegzoo.layers.numerics import range_coding
     from jpegzoo.zoo import learned_codec
 
     model = zoo.load(name)
@@ -136,7 +136,8 @@ def scan_bits(data):
 def jpeg(patches, subsampling):
     """Per patch the highest quality (binary search over 1..100; the scan grows with the
     quality) whose scan fits the budget."""
-    from jpegzoo.reference_codecs import decode_jpeg, pillow_encode
+    from jpegzoo.imageio import decode_jpeg
+    from jpegzoo.reference_codecs import pillow_encode
 
     decoded = np.zeros_like(patches)
     bits = np.zeros(len(patches), int)

@@ -24,9 +24,9 @@ QUALITIES = (10, 20, 30, 50, 75, 90, 95)
 def measure(paths):
     from tqdm import tqdm
 
-    from jpegzoo.export.baseline import image_to_levels
+    from jpegzoo.jpeg.baseline import image_to_levels
     from jpegzoo.imageio import read_image
-    from jpegzoo.zoo.qtable import rate_fit
+    from jpegzoo.zoo.qtable_generator import rate_fit
 
     weights = rate_fit.load_weights()
     rng = np.random.default_rng(7)

@@ -55,7 +55,7 @@ class Recorder:
 
     def measure(self, method, setting, data, seconds, table_seconds=""):
         from jpegzoo import metrics
-        from jpegzoo.reference_codecs import decode_jpeg
+        from jpegzoo.imageio import decode_jpeg
 
         decoded = decode_jpeg(data)
         row = {"image": self.name, "method": method, "setting": setting, "bytes": len(data),
@@ -79,7 +79,7 @@ def smallest_meeting_floor(image, encoder, floor):
     ``floor``: bisection for the lowest passing quality, then the qualities just below it
     are tried as well (MS-SSIM is not strictly monotone in quality)."""
     from jpegzoo import metrics
-    from jpegzoo.reference_codecs import decode_jpeg
+    from jpegzoo.imageio import decode_jpeg
 
     cache = {}
 
@@ -105,8 +105,8 @@ def smallest_meeting_floor(image, encoder, floor):
 
 
 def run_curves(recorder):
-    from jpegzoo.zoo.qtable import method
-    from jpegzoo.zoo.qtable.inference import generator_tables
+    from jpegzoo.zoo.qtable_generator import method
+    from jpegzoo.zoo.qtable_generator.inference import generator_tables
 
     image = recorder.image
     for name, encoder in reference_encoders().items():
@@ -125,10 +125,10 @@ def run_curves(recorder):
 
 
 def run_floor(recorder):
-    from jpegzoo.zoo.qtable import method
-    from jpegzoo.zoo.qtable.floor_search import search_generator, search_scale
-    from jpegzoo.zoo.qtable.inference import generator_tables
-    from jpegzoo.zoo.qtable.optimizer import optimize_tables
+    from jpegzoo.zoo.qtable_generator import method
+    from jpegzoo.zoo.qtable_generator.floor_search import search_generator, search_scale
+    from jpegzoo.zoo.qtable_generator.inference import generator_tables
+    from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
 
     image = recorder.image
     for name, encoder in reference_encoders().items():

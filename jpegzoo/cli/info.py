@@ -18,9 +18,9 @@ def add_parser(commands):
 
 
 def run(args):
-    from jpegzoo.export.jpeg_reader import read_header, read_jpeg
+    from jpegzoo.jpeg.reader import read_header, read_jpeg
 
-    from jpegzoo.export.jzc import MAGIC
+    from jpegzoo.jzc import MAGIC
 
     with open(args.file, "rb") as handle:
         data = handle.read()
@@ -55,7 +55,7 @@ def run(args):
 
 
 def _jzc_info(path, data):
-    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.jzc import read_jzc
 
     try:
         contents = read_jzc(data)
@@ -96,7 +96,7 @@ def _ijg_quality(table, luma):
     """The IJG quality whose table equals ``table`` (None if none does)."""
     if table is None:
         return None
-    from jpegzoo.layers.standard import quality_to_qtables
+    from jpegzoo.layers.numerics.standard import quality_to_qtables
 
     row = 0 if luma else 1
     for quality in range(100, 0, -1):
@@ -106,7 +106,7 @@ def _ijg_quality(table, luma):
 
 
 def _huffman_kind(parsed):
-    from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
+    from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 
     standard = set(STD_DC_TABLES) | set(STD_AC_TABLES)
     tables = list(parsed.dc_tables.values()) + list(parsed.ac_tables.values())

@@ -5,7 +5,7 @@ quantized blocks of the single interleaved scan, DPCM-code their DC the way the 
 does (each component's previous block, in raster order), add *mutated* variants (a few
 coefficients moved one step up or down, or to zero, as a mutating encoder tries) and
 label every block with the exact number of entropy-coded bits under the Annex K tables
-(:func:`jpegzoo.layers.bit_counter.block_bits`). Examples are written as GZIP TFRecord
+(:func:`jpegzoo.layers.numerics.bit_counter.block_bits`). Examples are written as GZIP TFRecord
 shards so the set scales to millions of blocks.
 
 Example features: ``coefficients`` int16 ``[64]`` (zigzag order, DC as DPCM difference),
@@ -16,9 +16,9 @@ import os
 
 import numpy as np
 
-from jpegzoo.layers.bit_counter import block_bits
-from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
-from jpegzoo.layers.standard import ZIGZAG, component_qtables, quality_to_qtables
+from jpegzoo.layers.numerics.bit_counter import block_bits
+from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
+from jpegzoo.layers.numerics.standard import ZIGZAG, component_qtables, quality_to_qtables
 
 #: Largest magnitudes a baseline scan can code.
 MAX_AC, MAX_DC_DIFF = 1023, 2047

@@ -1,27 +1,32 @@
-"""Keras 3 layers and exact numerics of JPEG: block DCT, colour, subsampling, zigzag,
-quantization, Huffman tables, the exact bit counter, rate estimators, GDN and learned entropy models.
+"""Keras 3 layers of JPEG and of learned codecs, and the exact numerics they rest on.
+
+The modules directly here are Keras layers: block DCT, colour, subsampling, zigzag,
+quantization, the differentiable JPEG, rate estimators, GDN and learned entropy models.
+:mod:`jpegzoo.layers.numerics` holds the numpy-only numerics (IJG tables and zigzag,
+Huffman tables, the exact bit counter, libjpeg's integer DCT, range coding) that the JPEG
+codec uses without Keras.
 
 This subpackage imports nothing else of jpegzoo. Names are imported lazily (PEP 562), so
-the numpy-only parts (``standard``, ``huffman``, ``bit_counter``) load without Keras.
+importing a numerics module never loads Keras.
 """
 
 import importlib
 
 _EXPORTS = {
-    "bit_counter": ["BlockSymbols", "block_bits", "block_symbols", "dc_predictors",
+    "numerics.bit_counter": ["BlockSymbols", "block_bits", "block_symbols", "dc_predictors",
                     "size_category", "symbol_bits", "symbol_costs", "symbol_frequencies"],
     "color": ["RGBToYCbCr", "YCbCrToRGB"],
     "dct": ["BlockDCT", "BlockIDCT", "crop_to", "dct_matrix", "pad_to_multiple"],
     "entropy_models": ["FactorizedEntropyModel", "GaussianConditional", "default_scale_table"],
     "gdn": ["GDN", "IGDN", "lower_bound"],
-    "huffman": ["STD_AC_TABLES", "STD_DC_TABLES", "HuffmanTable", "optimal_table"],
-    "islow_dct": ["islow_fdct", "islow_idct"],
+    "numerics.huffman": ["STD_AC_TABLES", "STD_DC_TABLES", "HuffmanTable", "optimal_table"],
+    "numerics.islow_dct": ["islow_fdct", "islow_idct"],
     "jpeg_transform": ["JpegAnalysis", "JpegSynthesis", "compiled_analysis",
                        "compiled_transform", "mcu_size"],
     "quantization": ["Dequantize", "Quantize"],
-    "range_coding": ["CodingTables", "categorical", "channel_indexes", "tables_from_pmf"],
+    "numerics.range_coding": ["CodingTables", "categorical", "channel_indexes", "tables_from_pmf"],
     "rate_estimators": ["LogMagnitudeRate", "l1_level_proxy"],
-    "standard": ["INVERSE_ZIGZAG", "STD_CHROMINANCE_QTABLE", "STD_LUMINANCE_QTABLE", "ZIGZAG",
+    "numerics.standard": ["INVERSE_ZIGZAG", "STD_CHROMINANCE_QTABLE", "STD_LUMINANCE_QTABLE", "ZIGZAG",
                  "chroma_factors", "component_qtables", "luma_sampling_factors", "quality_scaling",
                  "quality_to_qtables", "scale_qtable"],
     "subsampling": ["ChromaSubsample", "ChromaUpsample"],

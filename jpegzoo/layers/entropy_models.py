@@ -1,6 +1,6 @@
 """Learned entropy models for the latents of learned codecs: the factorized prior and the
 Gaussian conditional of hyperprior models; both give bit estimates for training and the
-integer tables :mod:`jpegzoo.layers.range_coding` codes with.
+integer tables :mod:`jpegzoo.layers.numerics.range_coding` codes with.
 
 :class:`FactorizedEntropyModel` is the non-parametric, fully factorized density of Balle,
 Minnen, Singh, Hwang & Johnston, "Variational image compression with a scale hyperprior"
@@ -105,7 +105,7 @@ class FactorizedEntropyModel(keras.layers.Layer):
         return y_hat, self.bits(y_hat)
 
     def coding_tables(self):
-        """The integer :class:`~jpegzoo.layers.range_coding.CodingTables` the range coder
+        """The integer :class:`~jpegzoo.layers.numerics.range_coding.CodingTables` the range coder
         uses: those fixed by :meth:`update_coding_tables` (saved with the weights and loaded
         from them), else computed now from the weights (models in training or tests)."""
         return self._tables if self._tables is not None else self.compute_coding_tables()
@@ -118,11 +118,11 @@ class FactorizedEntropyModel(keras.layers.Layer):
         return self._tables
 
     def compute_coding_tables(self, max_value=1024, tail_mass=1e-9, precision=24):
-        """Integer :class:`~jpegzoo.layers.range_coding.CodingTables` of the learned density
+        """Integer :class:`~jpegzoo.layers.numerics.range_coding.CodingTables` of the learned density
         (computed in float): per channel the integer support holding all but ``tail_mass``
         of the mass within ``[-max_value, max_value]``; the rest goes to the escape
         symbol."""
-        from jpegzoo.layers.range_coding import tables_from_pmf
+        from jpegzoo.layers.numerics.range_coding import tables_from_pmf
 
         grid = np.arange(-max_value, max_value + 1, dtype=np.float32)
         channels = int(self.matrices[0].shape[0])
@@ -138,13 +138,13 @@ class FactorizedEntropyModel(keras.layers.Layer):
         return tables_from_pmf(rows, grid[low].astype(np.int32), sizes, precision)
 
     def save_own_variables(self, store):
-        from jpegzoo.layers.range_coding import save_tables
+        from jpegzoo.layers.numerics.range_coding import save_tables
 
         super().save_own_variables(store)
         save_tables(store, self._tables)
 
     def load_own_variables(self, store):
-        from jpegzoo.layers.range_coding import split_tables
+        from jpegzoo.layers.numerics.range_coding import split_tables
 
         variables, self._tables = split_tables(store)
         super().load_own_variables(variables)
@@ -224,11 +224,11 @@ class GaussianConditional(keras.layers.Layer):
         return np.minimum(np.searchsorted(table, scales, side="left"), len(table) - 1)
 
     def coding_tables(self, tail_mass=1e-9, precision=24):
-        """Integer :class:`~jpegzoo.layers.range_coding.CodingTables`, one per table scale,
+        """Integer :class:`~jpegzoo.layers.numerics.range_coding.CodingTables`, one per table scale,
         over ``[-R, R]`` with ``R`` the ``tail_mass / 2`` quantile of that Gaussian."""
         from scipy.stats import norm
 
-        from jpegzoo.layers.range_coding import tables_from_pmf
+        from jpegzoo.layers.numerics.range_coding import tables_from_pmf
 
         table = np.asarray(self.scale_table)
         radius = np.ceil(-norm.ppf(tail_mass / 2) * table).astype(np.int64)

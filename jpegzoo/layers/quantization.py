@@ -9,7 +9,7 @@ import numpy as np
 from keras import ops
 
 from jpegzoo.layers.color import round_half_away, straight_through
-from jpegzoo.layers.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,  # noqa: F401
+from jpegzoo.layers.numerics.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,  # noqa: F401
                                       quality_scaling, quality_to_qtables, scale_qtable)
 
 QUANTIZE_MODES = ("hard", "ste", "noise")

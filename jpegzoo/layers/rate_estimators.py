@@ -20,7 +20,7 @@ returning **bits per image** ``[B]``:
   maximum over the AC positions for the any-AC flag, which carries the EOB) so that
   gradients reach coefficients about to become zero. Its weights are fitted by least
   squares to the exact counter's per-block bits
-  (:func:`jpegzoo.zoo.qtable.rate_fit.fit_log_magnitude_rate`).
+  (:func:`jpegzoo.zoo.qtable_generator.rate_fit.fit_log_magnitude_rate`).
 """
 
 import keras

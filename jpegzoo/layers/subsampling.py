@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from jpegzoo.layers.color import straight_through
-from jpegzoo.layers.standard import (SUBSAMPLING_FACTORS, chroma_factors,  # noqa: F401
+from jpegzoo.layers.numerics.standard import (SUBSAMPLING_FACTORS, chroma_factors,  # noqa: F401
                                       luma_sampling_factors)
 
 

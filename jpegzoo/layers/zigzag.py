@@ -7,7 +7,7 @@ zigzag order; ``INVERSE_ZIGZAG[n]`` is the zigzag position of natural index ``n`
 import keras
 from keras import ops
 
-from jpegzoo.layers.standard import INVERSE_ZIGZAG, ZIGZAG  # noqa: F401
+from jpegzoo.layers.numerics.standard import INVERSE_ZIGZAG, ZIGZAG  # noqa: F401
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")

@@ -129,7 +129,7 @@ class FactorizedPriorCodec(keras.Model):
           ``[B, s*h, s*w, 3]`` (crop to the size in the file);
         - ``coding_tables``: no inputs -> the integer tables of every level: ``offsets``
           int32 ``[K, M]``, ``sizes`` int32 ``[K, M]``, ``counts`` int32 ``[K, M, n+1]``
-          (see :class:`~jpegzoo.layers.range_coding.CodingTables`).
+          (see :class:`~jpegzoo.layers.numerics.range_coding.CodingTables`).
 
         Range coding itself runs outside the graph (constriction), as in
         :func:`compress`.
@@ -208,8 +208,8 @@ def quantized_latents(model, image, quality):
 
 def compress(model, image, quality, model_name):
     """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]`` at quality level ``quality``."""
-    from jpegzoo.export.jzc import JzcFile, Stream, write_jzc
-    from jpegzoo.layers import range_coding
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
+    from jpegzoo.layers.numerics import range_coding
 
     quality = model.check_quality(quality)
     latents = quantized_latents(model, image, quality)
@@ -221,8 +221,8 @@ def compress(model, image, quality, model_name):
 
 def decode_latents(model, data, model_name):
     """(int32 latents, quality, width, height) of ``.jzc`` bytes written by :func:`compress`."""
-    from jpegzoo.export.jzc import read_jzc
-    from jpegzoo.layers import range_coding
+    from jpegzoo.jzc import read_jzc
+    from jpegzoo.layers.numerics import range_coding
 
     contents = read_jzc(data)
     if contents.model != model_name:

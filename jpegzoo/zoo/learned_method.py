@@ -85,7 +85,7 @@ def decode_jzc(data, iterations=None):
     """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, by the codec the file names;
     ``iterations``: decode only that prefix of a progressive (``recurrent_residual_ae``)
     file."""
-    from jpegzoo.export.jzc import read_jzc
+    from jpegzoo.jzc import read_jzc
     from jpegzoo.zoo import lossless_predictor, recurrent_residual_ae
 
     name = read_jzc(data).model

@@ -32,11 +32,11 @@ class ZooEntry:
 
     @property
     def weights_file(self):
-        return files("jpegzoo.zoo") / "weights" / f"{self.name}.weights.h5"
+        return files("jpegzoo.zoo") / self.name / f"{self.name}.weights.h5"
 
     @property
     def card_file(self):
-        return files("jpegzoo.zoo") / "cards" / f"{self.name}.md"
+        return files("jpegzoo.zoo") / self.name / "card.md"
 
     def build(self, **config):
         return _resolve(self.builder)(**config)
@@ -76,7 +76,7 @@ register("mutated_jpeg", "jpegzoo.zoo.mutated_jpeg.method:build_codec",
          "Mutated JPEG encoder: mined mutation sets + calibrated operating points; writes "
          "standard baseline JPEGs (Hamidi-Rad, Mutated JPEG)",
          loader="jpegzoo.zoo.mutated_jpeg.method:load_codec")
-register("qtable_generator", "jpegzoo.zoo.qtable.generator:build_qtable_generator",
+register("qtable_generator", "jpegzoo.zoo.qtable_generator.generator:build_qtable_generator",
          "image + lambda -> luma and chroma quantization tables minimising "
          "bpp + lambda (1 - MS-SSIM) (Chiu; Compression.ai)")
 register("compressive_ae", "jpegzoo.zoo.compressive_ae:build_compressive_ae",

@@ -49,7 +49,7 @@ def calibration_images(folder, count=6):
 def _measure(images, encode):
     """Mean bpp and mean SSIM of ``encode(image) -> bytes`` over the images."""
     from jpegzoo import metrics
-    from jpegzoo.reference_codecs import decode_jpeg
+    from jpegzoo.imageio import decode_jpeg
 
     rates, scores = [], []
     for image in images:
@@ -74,7 +74,7 @@ def _mutated(images, scale, mu, subsampling):
 
 def mu_job(images, mu):
     """BD-rate (SSIM, %) of the mutated encoder at ``mu`` against standard JPEG, 4:4:4."""
-    from jpegzoo.layers.standard import quality_scaling
+    from jpegzoo.layers.numerics.standard import quality_scaling
     from jpegzoo.metrics import bd_rate
 
     standard = np.array([_standard(images, q, "444") for q in MU_QUALITIES])
@@ -85,7 +85,7 @@ def mu_job(images, mu):
 
 def scale_job(images, quality, subsampling, mu):
     """Coarsest table scale whose mean SSIM reaches standard JPEG's at ``quality``."""
-    from jpegzoo.layers.standard import quality_scaling
+    from jpegzoo.layers.numerics.standard import quality_scaling
 
     target = _standard(images, quality, subsampling)[1]
     nominal = float(quality_scaling(quality))

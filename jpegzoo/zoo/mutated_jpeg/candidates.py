@@ -11,7 +11,7 @@ Shapes: ``[N, 64]`` int32 blocks (zigzag); candidates ``[N, C, 64]``.
 
 import numpy as np
 
-from jpegzoo.layers.bit_counter import block_symbols, symbol_costs
+from jpegzoo.layers.numerics.bit_counter import block_symbols, symbol_costs
 from jpegzoo.zoo.mutated_jpeg.reconstruction import round_half_away
 
 #: Largest AC level of baseline JPEG (8-bit samples) and a safe bound for DC levels.

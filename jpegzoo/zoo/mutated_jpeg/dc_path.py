@@ -10,7 +10,7 @@ chain finds the exact minimum of the total cost.
 
 import numpy as np
 
-from jpegzoo.layers.bit_counter import size_category
+from jpegzoo.layers.numerics.bit_counter import size_category
 
 INFEASIBLE = 1e30
 

@@ -55,7 +55,7 @@ class MutatedJpeg:
         """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` pixels to baseline JPEG bytes (see the
         module docstring for ``quality``, ``lam`` and ``target_ssim``; ``rate`` 'exact'
         or 'cnn')."""
-        from jpegzoo.layers.standard import quality_scaling
+        from jpegzoo.layers.numerics.standard import quality_scaling
 
         options = dict(subsampling=subsampling, optimize=optimize,
                        restart_interval=restart_interval, rate=rate)
@@ -74,7 +74,7 @@ class MutatedJpeg:
     def _search_ssim(self, image, target, options):
         """Bisection over log table scale for the coarsest tables reaching ``target``."""
         from jpegzoo import metrics
-        from jpegzoo.reference_codecs import decode_jpeg
+        from jpegzoo.imageio import decode_jpeg
 
         if not 0.0 < target < 1.0:
             raise ValueError(f"target SSIM must lie strictly between 0 and 1, got {target}")

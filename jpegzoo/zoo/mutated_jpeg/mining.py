@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jpegzoo.layers.huffman import STD_AC_TABLES, STD_DC_TABLES
-from jpegzoo.layers.standard import ZIGZAG, quality_to_qtables
+from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
+from jpegzoo.layers.numerics.standard import ZIGZAG, quality_to_qtables
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
 from jpegzoo.zoo.mutated_jpeg.dc_path import dc_bits
 from jpegzoo.zoo.mutated_jpeg.distortion import edge_padded, structure_weights

@@ -17,7 +17,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from jpegzoo.layers.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,
+from jpegzoo.layers.numerics.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,
                                      quality_scaling, scale_qtable)
 
 #: mu used when no calibration is shipped (the calibration records the one it chose).

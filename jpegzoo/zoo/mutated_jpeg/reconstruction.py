@@ -15,7 +15,7 @@ are ``[H, W]`` int32 samples 0..255.
 import numpy as np
 
 from jpegzoo.layers.dct import dct_matrix
-from jpegzoo.layers.standard import ZIGZAG
+from jpegzoo.layers.numerics.standard import ZIGZAG
 
 
 def _idct_basis():

@@ -1,0 +1,156 @@
+"""Train a factorized-prior learned codec (``compressive_ae``, ``dct_block_ae``) on photo
+crops: resumable, with every quality level in one run.
+
+Step ``s`` trains quality level ``1 + s mod K`` on ``batch`` random crops (random flips) of the
+training photos, minimising ``bpp + lambdas[q] * 255^2 * MSE`` (pixels 0..1, noisy latents:
+Balle et al.'s uniform-noise proxy for rounding). Photos split into training and
+validation by a hash of their names (as :mod:`jpegzoo.datasets` splits folders);
+validation is the same loss with rounded latents on fixed centre crops at every level,
+averaged over levels. Checkpoints (model, optimizer, step) live in ``work`` and a rerun
+resumes from the newest; the best validation weights are written, with their integer
+coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each validation.
+
+    jpegzoo train compressive_ae --images ../shared/data/train --work W
+    python -m jpegzoo.training.learned_codec compressive_ae --images ... --work W --steps N
+"""
+
+import argparse
+
+import numpy as np
+
+from jpegzoo.training.crop_loop import WARMUP_STEPS, CropTrainer, adam, train_on_folder
+
+#: Learning rate of the priors and gains, relative to the transforms'.
+DENSITY_RATE_FACTOR = 10.0
+#: The zoo's factorized-prior codecs this module trains.
+CODECS = ("compressive_ae", "dct_block_ae")
+
+
+def build(name, **config):
+    """An untrained codec ``name`` (one of :data:`CODECS`) from the zoo's registry."""
+    from jpegzoo import zoo
+
+    if name not in CODECS:
+        raise ValueError(f"no learned-codec trainer for {name!r}; known: {', '.join(CODECS)}")
+    return zoo.build(name, **config)
+
+
+def rate_distortion(model, images, quality, training):
+    """(loss, bpp, PSNR in dB) means over a batch of uint8 images at ``quality``."""
+    import tensorflow as tf
+
+    out = model(images, quality=quality, training=training)
+    pixels = tf.cast(images, tf.float32)
+    bpp = tf.reduce_mean(out["bits"]) / float(images.shape[1] * images.shape[2])
+    mse = tf.reduce_mean(tf.square(out["reconstruction"] - pixels))
+    loss = bpp + model.lambdas[quality - 1] * mse
+    psnr = 10.0 * tf.math.log(255.0 ** 2 / tf.maximum(mse, 1e-10)) / tf.math.log(10.0)
+    return loss, bpp, psnr
+
+
+class Trainer(CropTrainer):
+    """A factorized-prior codec, its two optimizers and the resumable state of a run."""
+
+    def __init__(self, name, work, photos, batch=8, crop=128, steps=20000,
+                 learning_rate=3e-4, seed=0, init_weights=None, **config):
+        import tensorflow as tf
+
+        super().__init__(name, work, photos, batch, crop, steps)
+        self.model = build(name, **config)
+        if init_weights:
+            self.model.load_weights(init_weights)
+        warmup = WARMUP_STEPS if init_weights else 0
+        # the densities and gains need larger steps than the transforms: at the transforms'
+        # rate a prior initialised over +-10 takes thousands of steps to narrow
+        self.optimizer = adam(learning_rate, steps, warmup)
+        self.optimizer.build(self.transform_variables())
+        self.density_optimizer = adam(learning_rate * DENSITY_RATE_FACTOR, steps, warmup)
+        self.density_optimizer.build(self.density_variables())
+        self.restore(seed, optimizer=self.optimizer, density_optimizer=self.density_optimizer)
+        self.train_steps = {q: tf.function(lambda images, q=q: self._train_step(images, q))
+                            for q in range(1, self.model.qualities + 1)}
+
+    def density_variables(self, quality=None):
+        """The gains and the priors (of level ``quality`` only, if given)."""
+        priors = self.model.priors if quality is None else [self.model.priors[quality - 1]]
+        return [self.model.log_gains] + [v for p in priors for v in p.trainable_variables]
+
+    def transform_variables(self):
+        density = {id(v) for v in self.density_variables()}
+        return [v for v in self.model.trainable_variables if id(v) not in density]
+
+    def _train_step(self, images, quality):
+        import tensorflow as tf
+
+        transforms, density = self.transform_variables(), self.density_variables(quality)
+        with tf.GradientTape() as tape:
+            loss, bpp, psnr = rate_distortion(self.model, images, quality, training=True)
+        gradients = tape.gradient(loss, transforms + density)
+        self.optimizer.apply_gradients(zip(gradients[:len(transforms)], transforms))
+        self.density_optimizer.apply_gradients(zip(gradients[len(transforms):], density))
+        return loss, bpp, psnr
+
+    def train_batch(self, step, images):
+        quality = 1 + step % self.model.qualities
+        loss, bpp, psnr = (float(v) for v in self.train_steps[quality](images))
+        return {"q": quality, "loss": loss, "bpp": bpp, "psnr": psnr}
+
+    def validate(self, crop=256):
+        """Mean over quality levels of the loss with rounded latents on fixed crops, and
+        the bpp/PSNR of every level as history columns."""
+        crops = self.validation_crops(crop, self.model.stride)
+        results = [rate_distortion(self.model, crops, q, training=False)
+                   for q in range(1, self.model.qualities + 1)]
+        columns = {f"q{q}": f"{float(bpp):.4f}/{float(psnr):.2f}"
+                   for q, (_, bpp, psnr) in enumerate(results, 1)}
+        return float(np.mean([float(loss) for loss, _, _ in results])), columns
+
+    def save_best(self):
+        self.model.update_coding_tables()
+        super().save_best()
+
+
+#: Peak learning rate of each codec's transforms (the shipped runs; see the cards).
+LEARNING_RATES = {"compressive_ae": 3e-4, "dct_block_ae": 5e-4}
+
+
+def train(name, images_dir, work_dir, steps=16000, batch_size=8, seed=0, learning_rate=None,
+          init_weights=None, validate_every=1000, crop=128, **config):
+    """Train (or resume) codec ``name`` in ``work_dir``; returns the best weights' path."""
+    learning_rate = learning_rate or LEARNING_RATES.get(name, 3e-4)
+    return train_on_folder(images_dir, lambda photos: Trainer(
+        name, work_dir, photos, batch_size or 8, crop, steps, learning_rate, seed,
+        init_weights, **config), validate_every)
+
+
+def train_compressive_ae(images_dir, work_dir, **options):
+    """``jpegzoo train compressive_ae`` (see :func:`train`)."""
+    return train("compressive_ae", images_dir, work_dir, **options)
+
+
+def train_dct_block_ae(images_dir, work_dir, **options):
+    """``jpegzoo train dct_block_ae`` (see :func:`train`)."""
+    return train("dct_block_ae", images_dir, work_dir, **options)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("name", choices=CODECS)
+    parser.add_argument("--images", required=True, nargs="+", metavar="DIR",
+                        help="folders of training photos (each split by name hash)")
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--steps", type=int, default=16000)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float,
+                        help="peak rate of the transforms (default: LEARNING_RATES)")
+    parser.add_argument("--validate-every", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init-weights")
+    args = parser.parse_args(argv)
+    print(train(args.name, args.images, args.work, args.steps, args.batch, args.seed,
+                args.learning_rate, args.init_weights, args.validate_every, args.crop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""``recurrent_residual_ae``: a progressive learned codec.
+
+Source: Toderici et al., "Full resolution image compression with recurrent neural
+networks" (CVPR 2017), the additive-reconstruction variant: each iteration encodes the
+residual of the reconstruction so far with convolutional GRU cells, binarizes the code
+(``bits`` channels at 1/16 of the resolution: ``bits / 256`` bpp per iteration before
+entropy coding) and adds the decoder's output to the reconstruction. One file holds k
+iterations; decoding any prefix gives a coarser image (quality = iterations).
+
+Departures: GRU cells throughout (the paper compares LSTM, associative LSTM and GRU) at
+widths 64 instead of 512 and 64 code bits per 16x16 block and iteration instead of 32, for
+a CPU budget; no entropy coding of the bits (the paper's optional second stage): the file
+holds the packed bits. Fixed learned residual gains instead of the paper's content-adaptive
+"scaled-additive" gains: iteration t's encoder sees ``g_t (x - x_hat_{t-1})`` and its
+decoder output is divided by ``g_t`` (one learned scalar per iteration, no side
+information); without them the later iterations' small residuals gave codes near 0, which
+stochastic binarization turns into noise, and iterations after the second added nothing
+(measured: 24.1 dB after one iteration, 24.8 after eight, at 2,000 steps). The residual
+chain is explicit -- iteration t encodes ``x - x_hat_{t-1}`` and the recurrent states
+carry over, which the BU project's code got wrong (it fed each iteration the previous
+residual's reconstruction).
+
+Tensors: images float 0..1 ``[B, H, W, 3]`` (H, W multiples of 16); codes in {-1, +1}
+``[B, H/16, W/16, bits]`` per iteration.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from jpegzoo.layers.color import straight_through
+
+STRIDE = 16
+#: Most iterations a file holds (the trained number: 8 x 64 bits per 16x16 block = 2 bpp).
+MAX_ITERATIONS = 8
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class ConvGRUCell(keras.layers.Layer):
+    """Convolutional GRU: ``h' = (1 - z) * h + z * tanh(W x + U (r * h))`` with gates
+    ``z, r = sigmoid(W_g x + U_g h)``; the input convolution may be strided (the state
+    lives at the output resolution).
+
+    Args:
+        filters: channels of the state.
+        kernel_size: of the input and state convolutions.
+        strides: of the input convolution.
+    """
+
+    def __init__(self, filters, kernel_size=3, strides=1, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = int(filters), int(kernel_size), strides
+        self.input_conv = keras.layers.Conv2D(3 * filters, kernel_size, strides,
+                                              padding="same", name="input_conv")
+        self.state_conv = keras.layers.Conv2D(3 * filters, kernel_size, padding="same",
+                                              use_bias=False, name="state_conv")
+
+    def build(self, input_shape):
+        self.input_conv.build(input_shape)
+        self.state_conv.build((None, None, None, self.filters))
+
+    def call(self, inputs, state):
+        x_z, x_r, x_h = ops.split(self.input_conv(inputs), 3, axis=-1)
+        u = self.state_conv.kernel
+        f = self.filters
+        h_z = ops.conv(state, u[..., :f], padding="same")
+        h_r = ops.conv(state, u[..., f:2 * f], padding="same")
+        update = ops.sigmoid(x_z + h_z)
+        reset = ops.sigmoid(x_r + h_r)
+        candidate = ops.tanh(x_h + ops.conv(reset * state, u[..., 2 * f:], padding="same"))
+        return (1.0 - update) * state + update * candidate
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides}
+
+
+def depth_to_space(x, block=2):
+    """``[B, H, W, C * block^2]`` -> ``[B, H * block, W * block, C]`` (as tf.nn.depth_to_space)."""
+    b, h, w, c = ops.shape(x)
+    x = ops.reshape(x, (b, h, w, block, block, c // (block * block)))
+    x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+    return ops.reshape(x, (b, h * block, w * block, c // (block * block)))
+
+
+def binarize(x, training, seed=None):
+    """{-1, +1} codes of ``x`` in (-1, 1): the sign (ties to +1), or in training a random
+    bit with ``P(+1) = (1 + x) / 2`` (unbiased); straight-through gradient."""
+    if training:
+        probability = (1.0 + x) / 2.0
+        bits = ops.where(keras.random.uniform(ops.shape(x), seed=seed) < probability, 1.0, -1.0)
+    else:
+        bits = ops.where(x >= 0.0, 1.0, -1.0)
+    return straight_through(x, bits)
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class RecurrentResidualAutoencoder(keras.Model):
+    """Encoder and decoder of residuals, run for ``iterations`` steps.
+
+    ``model(images, iterations=k, training=...)`` returns ``{"reconstructions": [k] float
+    0..1 images after each iteration, "codes": [k] codes}``.
+
+    Args:
+        filters: width of the recurrent layers (the paper: 512; smaller for a CPU budget).
+        bits: code channels per 16x16 block and iteration.
+    """
+
+    def __init__(self, filters=64, bits=64, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.bits = int(filters), int(bits)
+        n = self.filters
+        self.encoder_conv = keras.layers.Conv2D(n // 2, 3, 2, padding="same", name="enc_conv")
+        self.encoder_cells = [ConvGRUCell(n, 3, 2, name=f"enc_gru{i}") for i in range(3)]
+        self.code_conv = keras.layers.Conv2D(self.bits, 1, activation="tanh", name="code")
+        self.decoder_conv = keras.layers.Conv2D(n, 1, name="dec_conv")
+        widths = (n, n, n // 2, n // 4)
+        self.decoder_cells = [ConvGRUCell(w, 3, 1, name=f"dec_gru{i}")
+                              for i, w in enumerate(widths)]
+        self.output_conv = keras.layers.Conv2D(3, 1, name="dec_out")
+        # residual gains: iteration t's encoder sees the residual times g_t and its decoder
+        # output is divided by g_t, so that every iteration works at about unit scale
+        initial = [0.0] + [math.log(4.0) + t * math.log(1.4) for t in range(MAX_ITERATIONS - 1)]
+        self.log_residual_gains = self.add_weight(
+            name="log_residual_gains", shape=(MAX_ITERATIONS,),
+            initializer=keras.initializers.Constant(initial))
+        self._noise = keras.random.SeedGenerator(0)
+
+    def residual_gain(self, iteration):
+        """g_t of iteration ``iteration`` (0-based; int or scalar tensor)."""
+        return ops.exp(ops.take(self.log_residual_gains, iteration))
+
+    def initial_states(self, images):
+        """Zero states of every cell for images ``[B, H, W, 3]``."""
+        b, h, w = ops.shape(images)[0], ops.shape(images)[1], ops.shape(images)[2]
+        encoder = [ops.zeros((b, h // 2 ** (i + 2), w // 2 ** (i + 2), self.filters))
+                   for i in range(3)]
+        decoder = [ops.zeros((b, h // 2 ** (4 - i), w // 2 ** (4 - i), cell.filters))
+                   for i, cell in enumerate(self.decoder_cells)]
+        return encoder, decoder
+
+    def encode_step(self, residual, states, iteration, training=False):
+        """(codes, new encoder states) of the residual before iteration ``iteration``."""
+        x = self.encoder_conv(residual * self.residual_gain(iteration))
+        new = []
+        for cell, state in zip(self.encoder_cells, states):
+            x = cell(x, state)
+            new.append(x)
+        return binarize(self.code_conv(x), training, self._noise), new
+
+    def decode_step(self, codes, states, iteration):
+        """(residual estimate, new decoder states) of iteration ``iteration``'s codes."""
+        x = self.decoder_conv(codes)
+        new = []
+        for cell, state in zip(self.decoder_cells, states):
+            x = cell(x, state)
+            new.append(x)
+            x = depth_to_space(x)
+        return self.output_conv(x) / self.residual_gain(iteration), new
+
+    def call(self, images, iterations=4, training=False):
+        images = ops.cast(images, "float32")
+        encoder_states, decoder_states = self.initial_states(images)
+        reconstruction = ops.zeros_like(images) + 0.5
+        reconstructions, codes = [], []
+        for t in range(iterations):
+            code, encoder_states = self.encode_step(images - reconstruction, encoder_states,
+                                                    t, training)
+            residual, decoder_states = self.decode_step(code, decoder_states, t)
+            reconstruction = reconstruction + residual
+            reconstructions.append(reconstruction)
+            codes.append(code)
+        return {"reconstructions": reconstructions, "codes": codes}
+
+    def serving_functions(self):
+        """TF Serving signatures (used by :func:`jpegzoo.export.export_saved_model`):
+
+        - ``encode`` (also ``serving_default``): ``image`` uint8 ``[B, H, W, 3]``,
+          ``iterations`` int32 scalar (1..MAX_ITERATIONS) -> ``codes`` int8
+          ``[B, iterations, ceil(H/16), ceil(W/16), bits]`` in {-1, +1} (edge-padded);
+        - ``decode``: ``codes`` int8 ``[B, k, h, w, bits]`` (any prefix k >= 1 of an
+          encoding) -> ``image`` uint8 ``[B, 16h, 16w, 3]`` (crop to the image size).
+
+        Packing the codes into a ``.jzc`` file (:func:`compress`) runs outside the graph.
+        """
+        import tensorflow as tf
+
+        from jpegzoo.layers.dct import pad_to_multiple
+
+        def checked(iterations):
+            check = tf.debugging.assert_equal(
+                (iterations >= 1) & (iterations <= MAX_ITERATIONS), True,
+                message=f"iterations must be in 1..{MAX_ITERATIONS}")
+            with tf.control_dependencies([check]):
+                return tf.identity(iterations)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, "image"),
+                                      tf.TensorSpec([], tf.int32, "iterations")])
+        def encode(image, iterations):
+            iterations = checked(iterations)
+            pixels = pad_to_multiple(tf.cast(image, tf.float32) / 255.0, STRIDE, STRIDE)
+            encoder_states, decoder_states = self.initial_states(pixels)
+            reconstruction = tf.zeros_like(pixels) + 0.5
+            codes = tf.TensorArray(tf.float32, size=iterations)
+            for t in tf.range(iterations):
+                code, encoder_states = self.encode_step(pixels - reconstruction,
+                                                        encoder_states, t)
+                residual, decoder_states = self.decode_step(code, decoder_states, t)
+                reconstruction = reconstruction + residual
+                codes = codes.write(t, code)
+            return {"codes": tf.cast(tf.transpose(codes.stack(), (1, 0, 2, 3, 4)), tf.int8)}
+
+        @tf.function(input_signature=[
+            tf.TensorSpec([None, None, None, None, self.bits], tf.int8, "codes")])
+        def decode(codes):
+            shape = tf.shape(codes)
+            iterations = checked(shape[1])
+            codes = tf.where(codes > 0, 1.0, -1.0)
+            canvas = tf.zeros((shape[0], shape[2] * STRIDE, shape[3] * STRIDE, 3))
+            _, decoder_states = self.initial_states(canvas)
+            reconstruction = canvas + 0.5
+            for t in tf.range(iterations):
+                residual, decoder_states = self.decode_step(codes[:, t], decoder_states, t)
+                reconstruction = reconstruction + residual
+            pixels = tf.floor(reconstruction * 255.0 + 0.5)
+            return {"image": tf.cast(tf.clip_by_value(pixels, 0, 255), tf.uint8)}
+
+        return {"serving_default": encode, "encode": encode, "decode": decode}
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "bits": self.bits}
+
+
+def build_recurrent_residual_ae(filters=64, bits=64, name="recurrent_residual_ae"):
+    """An untrained model with every variable built (for any image size)."""
+    model = RecurrentResidualAutoencoder(filters, bits, name=name)
+    model(ops.zeros((1, STRIDE, STRIDE, 3)), iterations=1)
+    return model
+
+
+def check_iterations(iterations, available=MAX_ITERATIONS):
+    if isinstance(iterations, bool) or int(iterations) != iterations \
+            or not 1 <= iterations <= available:
+        raise ValueError(f"iterations must be an integer in 1..{available}, got {iterations!r}")
+    return int(iterations)
+
+
+def compress(model, image, iterations=MAX_ITERATIONS, model_name="recurrent_residual_ae"):
+    """``.jzc`` bytes holding ``iterations`` streams of packed code bits of a uint8 RGB
+    image (edge-padded to multiples of 16); quality = iterations. ``bits / 256`` bpp per
+    iteration (of the padded size) plus a 40-byte container."""
+    import numpy as np
+
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
+    from jpegzoo.zoo import learned_codec
+
+    iterations = check_iterations(iterations)
+    image = learned_codec.check_rgb(image)
+    pixels = learned_codec.padded(image, STRIDE)[None].astype(np.float32) / 255.0
+    codes = model(pixels, iterations=iterations)["codes"]
+    streams = [Stream(tuple(code.shape), np.packbits(np.asarray(code) > 0).tobytes())
+               for code in codes]
+    return write_jzc(JzcFile(model_name, iterations, image.shape[1], image.shape[0], streams))
+
+
+def truncate(data, iterations):
+    """A ``.jzc`` file holding the first ``iterations`` of ``data``'s: the coarser image
+    without re-encoding (its bytes are a prefix of ``data``'s streams plus a new header and
+    checksum)."""
+    from dataclasses import replace
+
+    from jpegzoo.jzc import read_jzc, write_jzc
+
+    contents = read_jzc(data)
+    iterations = check_iterations(iterations, len(contents.streams))
+    return write_jzc(replace(contents, quality=iterations,
+                             streams=contents.streams[:iterations]))
+
+
+def decompress(model, data, iterations=None, model_name="recurrent_residual_ae"):
+    """uint8 image from the first ``iterations`` streams of ``.jzc`` bytes (default: all)."""
+    import numpy as np
+
+    from jpegzoo.jzc import read_jzc
+    from jpegzoo.zoo import learned_codec
+
+    contents = read_jzc(data)
+    if contents.model != model_name:
+        raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
+                         f"not {model_name!r}")
+    available = len(contents.streams)
+    if not 1 <= available <= MAX_ITERATIONS:
+        raise ValueError(f"corrupt .jzc file: {available} iterations (this model codes "
+                         f"1..{MAX_ITERATIONS})")
+    if iterations is not None and not 1 <= iterations <= available:
+        raise ValueError(f"this file holds {available} iterations, asked for {iterations}")
+    iterations = available if iterations is None else int(iterations)
+    shape = (1, -(-contents.height // STRIDE), -(-contents.width // STRIDE), model.bits)
+    padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
+    _, decoder_states = model.initial_states(padded)
+    reconstruction = padded + 0.5
+    size = int(np.prod(shape))
+    for t, stream in enumerate(contents.streams[:iterations]):
+        if tuple(stream.shape) != shape:
+            raise ValueError(f"code shape {stream.shape} does not match the image size and "
+                             f"model (expected {shape})")
+        bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
+        if len(bits) != size:
+            raise ValueError("corrupt .jzc file: code stream too short")
+        codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
+        residual, decoder_states = model.decode_step(codes, decoder_states, t)
+        reconstruction = reconstruction + residual
+    pixels = np.asarray(reconstruction)[0, :contents.height, :contents.width] * 255.0
+    return learned_codec.to_uint8(pixels)
