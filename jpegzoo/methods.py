@@ -1,72 +1,110 @@
-"""The registry of encoding methods behind ``jpegzoo encode --method`` and ``jpegzoo demo``.
+"""The encoding methods behind ``jpegzoo encode --method`` and ``jpegzoo demo``.
 
-A method turns a uint8 pixel array into the bytes of a file. JPEG-side methods (the
-baseline writer, the mutated encoder and the quantization-table generator) write baseline
-JFIF through :mod:`jpegzoo.export`; learned codecs (``cae``, ``dct_ae``) write ``.jzc``
-files (:mod:`jpegzoo.jzc`) at their own quality levels.
-Entries name their encoder as ``"module:function"`` and are imported only when used, so
-listing methods stays cheap (no TensorFlow import).
+A method turns a uint8 pixel array into the bytes of a file. Two kinds:
+
+- the reference encoders, registered here: ``baseline`` (jpegzoo's own writer,
+  libjpeg-identical), ``pillow`` (libjpeg-turbo) and ``mozjpeg``;
+- the zoo's codecs, derived from their registrations (:class:`jpegzoo.zoo.registry.MethodSpec`):
+  the method encodes with the codec's ``compress`` (:mod:`jpegzoo.zoo.codec`). JPEG-side
+  codecs (``mutated``, ``qtable``) write baseline JFIF; learned codecs write ``.jzc`` files
+  at their own quality levels.
+
+Listing methods imports neither TensorFlow nor the models (entries are resolved on use).
 
 Encoder signature::
 
-    encoder(image, quality=75, subsampling="420", optimize=False, restart_interval=0) -> bytes
+    encoder(image, quality=None, subsampling="420", optimize=None, restart_interval=0,
+            **options) -> bytes
 
-with ``image`` uint8 ``[H, W, 3]`` or ``[H, W]``.
+with ``image`` uint8 ``[H, W, 3]`` or ``[H, W]``; ``quality`` None means the method's
+default; the JPEG options do not apply to ``.jzc`` methods (they are dropped there).
 """
 
-import importlib
 from dataclasses import dataclass
+
+from jpegzoo.lazy import resolve
+
+#: Options of JPEG files, which ``.jzc`` methods do not take.
+JPEG_OPTIONS = ("subsampling", "optimize", "restart_interval")
 
 
 @dataclass(frozen=True)
 class Method:
-    """A registered encoder.
+    """A registered encoding method.
 
     Attributes:
         name: the name used on the command line.
-        target: ``"module:function"`` of the encoder.
         summary: one line for ``--help`` and the demo's legend.
-        suffix: file suffix of its output (``.jpg`` for JPEG-side methods).
-        decoder: ``"module:function"`` turning its bytes back into a uint8 image
-            (JPEG-side methods decode with Pillow, as their users would).
+        encoder: ``"module:function"`` of a reference encoder, or None for a zoo codec.
+        codec: the zoo model that encodes (None for reference encoders).
+        suffix: file suffix of its output (``.jpg`` or ``.jzc``).
         options: extra keyword arguments the encoder accepts beyond the common ones
             (e.g. ``lam`` for ``--lambda``).
-        qualities: the method's own quality levels (learned codecs: ``1..K``), which
-            evaluations use instead of IJG qualities; None: IJG qualities 1..100.
-        in_demo: whether ``jpegzoo demo`` runs it by default (not the lossless coder:
-            a rate-distortion plot has no place for it).
+        in_demo: whether ``jpegzoo demo`` runs it by default.
     """
 
     name: str
-    target: str
     summary: str
+    encoder: str = None
+    codec: str = None
     suffix: str = ".jpg"
-    decoder: str = "jpegzoo.imageio:decode_jpeg"
     options: tuple = ()
-    qualities: tuple = None
     in_demo: bool = True
 
     def load(self):
-        """Import and return the encoder function."""
-        return _resolve(self.target)
+        """The encoder function (imports the encoder; a zoo codec loads on first use)."""
+        if self.codec is None:
+            return resolve(self.encoder)
+        return _CodecEncoder(self.codec, self.suffix == ".jzc")
 
     def load_decoder(self):
-        """Import and return the decoder function."""
-        return _resolve(self.decoder)
+        """``decoder(data) -> uint8 image`` for this method's files: the ``.jzc`` decoder
+        (the model the file names) or Pillow for JPEG (as users' decoders would)."""
+        if self.suffix == ".jzc":
+            from jpegzoo.zoo.codec import decompress_jzc
+
+            return decompress_jzc
+        from jpegzoo.imageio import decode_jpeg
+
+        return decode_jpeg
+
+    @property
+    def qualities(self):
+        """The method's own quality levels (learned codecs: the codec's levels, which
+        evaluations use instead of IJG qualities); None: IJG qualities 1..100. Loads a
+        learned codec."""
+        if self.suffix != ".jzc":
+            return None
+        from jpegzoo.zoo.codec import trained
+
+        return trained(self.codec).quality_levels
 
 
-def _resolve(target):
-    module, function = target.split(":")
-    return getattr(importlib.import_module(module), function)
+@dataclass(frozen=True)
+class _CodecEncoder:
+    """A zoo codec's ``compress`` with the method signature (picklable for worker
+    processes)."""
+
+    codec: str
+    learned: bool
+
+    def __call__(self, image, quality=None, **options):
+        from jpegzoo.zoo.codec import trained
+
+        if self.learned:
+            options = {k: v for k, v in options.items() if k not in JPEG_OPTIONS}
+        if quality is not None:
+            options["quality"] = quality
+        return trained(self.codec).compress(image, **options)
 
 
 _REGISTRY = {}
 
 
-def register(name, target, summary, **options):
-    """Add a method (``options``: ``suffix``, ``decoder``, ``options``, ``qualities``); a
-    name registered again is replaced."""
-    _REGISTRY[name] = Method(name, target, summary, **options)
+def register(name, summary, **fields):
+    """Add a method (``fields``: those of :class:`Method`); a name registered again is
+    replaced."""
+    _REGISTRY[name] = Method(name, summary, **fields)
 
 
 def get(name):
@@ -86,39 +124,20 @@ def demo_names():
     return sorted(name for name, method in _REGISTRY.items() if method.in_demo)
 
 
-register("baseline", "jpegzoo.jpeg.baseline:encode",
-         "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT and coder")
-register("pillow", "jpegzoo.reference_codecs:pillow_encode",
-         "reference: libjpeg-turbo through Pillow (same tables and options), for comparison")
-register("mozjpeg", "jpegzoo.reference_codecs:mozjpeg_encode",
-         "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis quantization, "
-         "optimized Huffman")
-register("mutated", "jpegzoo.zoo.mutated_jpeg:encode",
-         "Mutated JPEG: per block the cheapest of rounding and mined mutations (exact rate, "
-         "SSIM-weighted pixel error); quality = match libjpeg's SSIM at that quality",
-         options=("lam", "target_ssim", "rate"))
-register("qtable", "jpegzoo.zoo.qtable_generator.method:encode",
-         "learned quantization tables (qtable_generator, MS-SSIM); quality = libjpeg's "
-         "MS-SSIM at that quality in fewer bytes; optimized Huffman tables",
-         options=("lam", "target_msssim", "per_image", "rdo"))
-register("cae", "jpegzoo.zoo.learned_method:encode_cae",
-         "learned codec compressive_ae (Balle-style GDN autoencoder, factorized prior, range "
-         "coded .jzc); quality = level 1..6", suffix=".jzc",
-         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
-register("dct_ae", "jpegzoo.zoo.learned_method:encode_dct_ae",
-         "learned codec dct_block_ae (autoencoder over JPEG's 8x8 DCT blocks, factorized "
-         "prior, range coded .jzc); quality = level 1..6", suffix=".jzc",
-         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
-register("gan", "jpegzoo.zoo.learned_method:encode_gan",
-         "learned codec gan_ae (compressive_ae's files, decoder fine-tuned with an "
-         "adversarial loss: sharper, lower PSNR); quality = level 1..6", suffix=".jzc",
-         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1, 2, 3, 4, 5, 6))
-register("rnn", "jpegzoo.zoo.learned_method:encode_rnn",
-         "progressive learned codec recurrent_residual_ae (conv-GRU residual coder, binary "
-         "codes, .jzc); quality = iterations 1..8 (0.25 bpp each); any prefix decodes",
-         suffix=".jzc", decoder="jpegzoo.zoo.learned_method:decode_jzc",
-         qualities=(1, 2, 3, 4, 5, 6, 7, 8))
-register("lossless", "jpegzoo.zoo.learned_method:encode_lossless",
-         "learned lossless coder lossless_predictor (causal MLP predictor, range-coded "
-         "residuals, .jzc); decodes to the exact input", suffix=".jzc",
-         decoder="jpegzoo.zoo.learned_method:decode_jzc", qualities=(1,), in_demo=False)
+def _register_zoo_codecs():
+    from jpegzoo.zoo import registry
+
+    for entry in registry.entries():
+        spec = entry.method
+        if spec is not None:
+            register(spec.alias, spec.summary, codec=entry.name, suffix=spec.suffix,
+                     options=spec.options, in_demo=spec.in_demo)
+
+
+register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT "
+         "and coder", encoder="jpegzoo.jpeg.baseline:encode")
+register("pillow", "reference: libjpeg-turbo through Pillow (same tables and options), for "
+         "comparison", encoder="jpegzoo.reference_codecs:pillow_encode")
+register("mozjpeg", "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis "
+         "quantization, optimized Huffman", encoder="jpegzoo.reference_codecs:mozjpeg_encode")
+_register_zoo_codecs()

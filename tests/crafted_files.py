@@ -15,3 +15,12 @@ def png(width, height, bit_depth=8, colour_type=2, raw=b"\0"):
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
             + png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b""))
+
+
+def renamed(data, model_name):
+    """The same .jzc file with another model named in its header (checksum recomputed)."""
+    from dataclasses import replace
+
+    from jpegzoo.jzc import read_jzc, write_jzc
+
+    return write_jzc(replace(read_jzc(data), model=model_name))

@@ -593,7 +593,8 @@ def test_demo_images_folder_missing(capsys, tmp_path):
 def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
     from jpegzoo.jzc import read_jzc
     from jpegzoo.imageio import read_image
-    from jpegzoo.zoo import learned_codec, learned_method
+    from jpegzoo.zoo import codec as zoo_codec
+    from jpegzoo.zoo import learned_codec
 
     coded = tmp_path / "out.jzc"
     status, stdout, err = _run(capsys, "encode", SAMPLE, coded, "--method", method, "-q", "2")
@@ -608,7 +609,7 @@ def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
     with Image.open(decoded_path) as image:
         assert image.format == "PNG" and image.size == (256, 256)
         decoded = np.asarray(image.convert("RGB"))
-    codec = learned_method.trained(model)
+    codec = zoo_codec.trained(model)
     latents = learned_codec.quantized_latents(codec, read_image(SAMPLE), 2)
     np.testing.assert_array_equal(decoded,
                                   learned_codec.to_uint8(codec.reconstruct(latents, 2))[0])
@@ -616,7 +617,8 @@ def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
 
 def test_progressive_file_decodes_at_every_prefix(capsys, tmp_path):
     from jpegzoo.jzc import read_jzc
-    from jpegzoo.zoo import learned_method, recurrent_residual_ae
+    from jpegzoo.zoo import recurrent_residual_ae
+    from jpegzoo.zoo.codec import decompress_jzc
 
     coded = tmp_path / "out.jzc"
     status, _, err = _run(capsys, "encode", SAMPLE, coded, "--method", "rnn")
@@ -630,7 +632,7 @@ def test_progressive_file_decodes_at_every_prefix(capsys, tmp_path):
         assert status == 0, err
         with Image.open(out) as image:
             decoded = np.asarray(image.convert("RGB"))
-        np.testing.assert_array_equal(decoded, learned_method.decode_jzc(
+        np.testing.assert_array_equal(decoded, decompress_jzc(
             recurrent_residual_ae.truncate(data, k)))
         assert previous is None or not np.array_equal(decoded, previous)
         previous = decoded

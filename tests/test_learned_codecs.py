@@ -11,12 +11,14 @@ from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.compressive_ae import CompressiveAutoencoder, build_compressive_ae
 from jpegzoo.zoo.dct_block_ae import DctBlockAutoencoder, build_dct_block_ae
+from crafted_files import renamed
 
 LAMBDAS = (0.002, 0.01, 0.05)
 SAMPLE = files("jpegzoo") / "data" / "samples" / "kodim05_crop256.png"
 
 
 @pytest.fixture(scope="module", params=["compressive_ae", "dct_block_ae"])
+
 def model(request):
     builder = {"compressive_ae": build_compressive_ae,
                "dct_block_ae": build_dct_block_ae}[request.param]
@@ -39,14 +41,14 @@ def _copy(model):
 @pytest.mark.parametrize("shape", [(16, 16), (37, 53), (1, 1), (7, 13), (64, 48)])
 def test_file_decodes_to_the_models_own_reconstruction(model, shape):
     image = _image(shape)
-    data = learned_codec.compress(model, image, 2, model.name)
-    latents, quality, width, height = learned_codec.decode_latents(model, data, model.name)
+    data = model.compress(image, 2)
+    latents, quality, width, height = model.decode_latents(data)
     assert (quality, width, height) == (2, shape[1], shape[0])
     padded = learned_codec.padded(image, model.stride)
     expected = np.round(np.asarray(model.latents(padded[None], 2))).astype(np.int32)
     np.testing.assert_array_equal(latents, expected)
     direct = np.asarray(model.reconstruct(expected, 2))[0, :shape[0], :shape[1]]
-    decoded = learned_codec.decompress(model, data, model.name)
+    decoded = model.decompress(data)
     assert decoded.shape == image.shape and decoded.dtype == np.uint8
     np.testing.assert_array_equal(decoded, np.clip(np.floor(direct + 0.5), 0, 255))
 
@@ -54,7 +56,7 @@ def test_file_decodes_to_the_models_own_reconstruction(model, shape):
 @pytest.mark.parametrize("quality", [1, 3])
 def test_payload_is_within_one_percent_of_the_bit_estimate(model, quality):
     image = _image((96, 128), seed=quality)
-    data = learned_codec.compress(model, image, quality, model.name)
+    data = model.compress(image, quality)
     estimate = float(model(image[None], quality=quality)["bits"][0])
     payload = 8 * len(read_jzc(data).streams[0].data)
     assert abs(payload - estimate) <= 0.01 * estimate + 32
@@ -70,28 +72,28 @@ def test_quality_levels_scale_the_latents_by_their_gains(model):
 
 def test_refuses_other_models_bad_levels_and_bad_images(model):
     image = np.zeros((16, 16, 3), np.uint8)
-    data = learned_codec.compress(model, image, 1, "other")
+    data = renamed(model.compress(image, 1), "other")
     with pytest.raises(ValueError, match="model 'other'"):
-        learned_codec.decompress(model, data, model.name)
+        model.decompress(data)
     for quality in (0, 4, 1.5):
         with pytest.raises(ValueError, match="quality levels 1..3"):
-            learned_codec.compress(model, image, quality, model.name)
+            model.compress(image, quality)
     with pytest.raises(ValueError, match="uint8 RGB"):
-        learned_codec.compress(model, image.astype(np.float32), 1, model.name)
+        model.compress(image.astype(np.float32), 1)
     with pytest.raises(ValueError, match="no pixels"):
-        learned_codec.compress(model, np.zeros((0, 5, 3), np.uint8), 1, model.name)
+        model.compress(np.zeros((0, 5, 3), np.uint8), 1)
 
 
 def test_corrupt_and_truncated_files_raise_clear_errors(model):
-    data = learned_codec.compress(model, _image((32, 32)), 1, model.name)
+    data = model.compress(_image((32, 32)), 1)
     for position in (0, 10, len(data) // 2, len(data) - 1):
         corrupt = bytearray(data)
         corrupt[position] ^= 0x20
         with pytest.raises(ValueError, match="jzc"):
-            learned_codec.decompress(model, bytes(corrupt), model.name)
+            model.decompress(bytes(corrupt))
     for length in (0, 5, len(data) // 2, len(data) - 1):
         with pytest.raises(ValueError, match="jzc"):
-            learned_codec.decompress(model, data[:length], model.name)
+            model.decompress(data[:length])
 
 
 def test_config_round_trips(model):
@@ -111,7 +113,7 @@ def test_coding_tables_are_stored_with_the_weights(model, tmp_path):
     clone.update_coding_tables()
     path = tmp_path / "codec.weights.h5"
     clone.save_weights(path)
-    data = learned_codec.compress(clone, image, 2, model.name)
+    data = clone.compress(image, 2)
     loaded = type(model).from_config(model.get_config()).build_all()
     loaded.load_weights(path)
     for prior in loaded.priors:  # perturb the density: stored tables must win
@@ -119,8 +121,8 @@ def test_coding_tables_are_stored_with_the_weights(model, tmp_path):
     stored = loaded.priors[1].coding_tables()
     np.testing.assert_array_equal(stored.counts, clone.priors[1].coding_tables().counts)
     assert stored.counts.dtype.kind == "i"
-    np.testing.assert_array_equal(learned_codec.decompress(loaded, data, model.name),
-                                  learned_codec.decompress(clone, data, model.name))
+    np.testing.assert_array_equal(loaded.decompress(data),
+                                  clone.decompress(data))
 
 
 def test_keras_archive_round_trip_in_safe_mode(model, tmp_path):
@@ -130,8 +132,8 @@ def test_keras_archive_round_trip_in_safe_mode(model, tmp_path):
     clone.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     image = _image((32, 32), seed=6)
-    data = learned_codec.compress(clone, image, 3, model.name)
-    assert learned_codec.compress(loaded, image, 3, model.name) == data
+    data = clone.compress(image, 3)
+    assert loaded.compress(image, 3) == data
     np.testing.assert_array_equal(loaded.priors[2].coding_tables().counts,
                                   clone.priors[2].coding_tables().counts)
 
@@ -184,9 +186,9 @@ def test_saved_model_encode_decode_and_tables_signatures(model, tmp_path):
 
 @pytest.fixture(scope="module", params=["compressive_ae", "dct_block_ae", "gan_ae"])
 def shipped(request):
-    from jpegzoo.zoo import learned_method
+    from jpegzoo.zoo import codec
 
-    return learned_method.trained(request.param)
+    return codec.trained(request.param)
 
 
 def test_shipped_codecs_payload_matches_the_estimate_at_every_level(shipped):
@@ -194,7 +196,7 @@ def test_shipped_codecs_payload_matches_the_estimate_at_every_level(shipped):
 
     image = read_image(SAMPLE)
     for quality in range(1, shipped.qualities + 1):
-        data = learned_codec.compress(shipped, image, quality, shipped.name)
+        data = shipped.compress(image, quality)
         latents = learned_codec.quantized_latents(shipped, image, quality)
         estimate = float(shipped.priors[quality - 1].bits(latents.astype(np.float32))[0])
         payload = 8 * len(read_jzc(data).streams[0].data)
@@ -206,8 +208,8 @@ def test_shipped_codecs_odd_sizes_decode_exactly(shipped, shape):
     from jpegzoo.imageio import read_image
 
     image = np.ascontiguousarray(read_image(SAMPLE)[100:100 + shape[0], 50:50 + shape[1]])
-    data = learned_codec.compress(shipped, image, 3, shipped.name)
-    decoded = learned_codec.decompress(shipped, data, shipped.name)
+    data = shipped.compress(image, 3)
+    decoded = shipped.decompress(data)
     latents = learned_codec.quantized_latents(shipped, image, 3)
     own = learned_codec.to_uint8(shipped.reconstruct(latents, 3))[0, :shape[0], :shape[1]]
     np.testing.assert_array_equal(decoded, own)
@@ -224,12 +226,12 @@ def test_shipped_tables_hold_the_densities_support_not_the_whole_grid(shipped):
 def test_gan_ae_writes_compressive_ae_files_and_decodes_them_its_own_way():
     """Decoder fine-tuning keeps the encoder, gains and priors: the same payload bytes."""
     from jpegzoo.jzc import read_jzc
-    from jpegzoo.zoo import learned_method
+    from jpegzoo.zoo import codec
 
     image = _image((48, 80), seed=11)
-    cae, gan = (learned_method.trained(name) for name in ("compressive_ae", "gan_ae"))
+    cae, gan = (codec.trained(name) for name in ("compressive_ae", "gan_ae"))
     for level in (1, 4):
-        files = [read_jzc(learned_codec.compress(m, image, level, m.name)) for m in (cae, gan)]
+        files = [read_jzc(m.compress(image, level)) for m in (cae, gan)]
         assert files[0].streams == files[1].streams
         latents = learned_codec.quantized_latents(cae, image, level)
         assert not np.array_equal(np.asarray(cae.reconstruct(latents, level)),

@@ -7,9 +7,11 @@ import tensorflow as tf
 from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.recurrent_residual_ae import model as rr
+from crafted_files import renamed
 
 
 @pytest.fixture(scope="module")
+
 def model():
     return rr.build_recurrent_residual_ae(filters=16, bits=8)
 
@@ -34,17 +36,17 @@ def test_codes_are_exact_signs_with_straight_through_gradients():
 @pytest.mark.parametrize("shape", [(16, 16), (37, 21), (1, 1)])
 def test_every_prefix_decodes_to_the_models_reconstruction(model, shape):
     image = np.random.default_rng(0).integers(0, 256, (*shape, 3), dtype=np.uint8)
-    data = rr.compress(model, image, 3)
+    data = model.compress(image, 3)
     contents = read_jzc(data)
     assert contents.quality == 3 and len(contents.streams) == 3
     pixels = learned_codec.padded(image, 16)[None].astype(np.float32) / 255.0
     direct = model(pixels, iterations=3)["reconstructions"]
     for k in (1, 2, 3):
         expected = learned_codec.to_uint8(np.asarray(direct[k - 1])[0] * 255.0)
-        np.testing.assert_array_equal(rr.decompress(model, data, k),
+        np.testing.assert_array_equal(model.decompress(data, k),
                                       expected[:shape[0], :shape[1]])
     with pytest.raises(ValueError, match="holds 3 iterations"):
-        rr.decompress(model, data, 4)
+        model.decompress(data, 4)
 
 
 def test_gradients_reach_every_weight(model):
@@ -58,31 +60,31 @@ def test_gradients_reach_every_weight(model):
 
 def test_truncated_files_are_the_prefixes_of_one_encoding(model):
     image = np.random.default_rng(2).integers(0, 256, (40, 24, 3), dtype=np.uint8)
-    full = rr.compress(model, image, 4)
+    full = model.compress(image, 4)
     sizes = []
     for k in (1, 2, 3, 4):
         cut = rr.truncate(full, k)
         contents = read_jzc(cut)
         assert contents.quality == k and len(contents.streams) == k
         assert contents.streams == read_jzc(full).streams[:k]
-        np.testing.assert_array_equal(rr.decompress(model, cut), rr.decompress(model, full, k))
+        np.testing.assert_array_equal(model.decompress(cut), model.decompress(full, k))
         sizes.append(len(cut))
     per_iteration = 3 * 2 * model.bits // 8  # 3 x 2 blocks of 16x16, bits packed
     assert np.diff(sizes).tolist() == [per_iteration + 21] * 3  # + rank, shape, length
     with pytest.raises(ValueError, match="iterations must be an integer in 1..4, got 5"):
         rr.truncate(full, 5)
     with pytest.raises(ValueError, match=r"iterations must be an integer in 1..8, got 9"):
-        rr.compress(model, image, 9)
+        model.compress(image, 9)
 
 
 def test_files_of_another_model_or_shape_are_refused(model):
     image = np.zeros((16, 16, 3), np.uint8)
-    data = rr.compress(model, image, 1, model_name="other")
+    data = renamed(model.compress(image, 1), "other")
     with pytest.raises(ValueError, match="written by model 'other'"):
-        rr.decompress(model, data)
+        model.decompress(data)
     wider = rr.build_recurrent_residual_ae(filters=16, bits=16)
     with pytest.raises(ValueError, match="code shape"):
-        rr.decompress(model, rr.compress(wider, image, 1))
+        model.decompress(wider.compress(image, 1))
 
 
 def test_config_round_trip(model):
@@ -97,18 +99,18 @@ def test_saved_model_encode_and_decode_signatures(model, tmp_path):
     image = np.random.default_rng(3).integers(0, 256, (37, 21, 3), dtype=np.uint8)
     codes = load_serving(path, "encode")(image=image[None], iterations=np.int32(3))["codes"]
     assert codes.shape == (1, 3, 3, 2, model.bits) and codes.dtype == np.int8
-    contents = read_jzc(rr.compress(model, image, 3))
+    contents = read_jzc(model.compress(image, 3))
     own = np.stack([np.unpackbits(np.frombuffer(s.data, np.uint8)).reshape(s.shape[1:])
                     for s in contents.streams])
     # the graph's float math may flip a code whose pre-binarization value is ~0
     assert np.mean((codes[0] > 0) == (own > 0)) >= 0.99
     decode = load_serving(path, "decode")
     for k in (1, 3):
-        data = rr.compress(model, image, k)
+        data = model.compress(image, k)
         file_codes = np.stack([np.where(np.unpackbits(np.frombuffer(s.data, np.uint8)).reshape(
             s.shape[1:]) > 0, 1, -1) for s in read_jzc(data).streams]).astype(np.int8)
         decoded = decode(codes=file_codes[None])["image"][0, :37, :21]
-        difference = np.abs(decoded.astype(int) - rr.decompress(model, data).astype(int))
+        difference = np.abs(decoded.astype(int) - model.decompress(data).astype(int))
         assert difference.max() <= 1 and (difference == 0).mean() >= 0.99
     with pytest.raises(tf.errors.InvalidArgumentError, match="iterations must be in 1..8"):
         load_serving(path, "encode")(image=image[None], iterations=np.int32(9))
@@ -133,8 +135,8 @@ def test_shipped_model_ladder_improves_with_every_iteration():
 
     model = zoo.load("recurrent_residual_ae")
     image = read_image(str(files("jpegzoo") / "data" / "samples" / "kodim23_crop256.png"))
-    data = rr.compress(model, image)
-    psnrs = [metrics.psnr(image, rr.decompress(model, data, k))
+    data = model.compress(image)
+    psnrs = [metrics.psnr(image, model.decompress(data, k))
              for k in range(1, rr.MAX_ITERATIONS + 1)]
     assert all(later > earlier for earlier, later in zip(psnrs, psnrs[1:])), psnrs
     assert psnrs[-1] > 26.0, psnrs

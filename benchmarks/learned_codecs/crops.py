@@ -28,19 +28,19 @@ def main(argv=None):
 
     from jpegzoo import metrics
     from jpegzoo.imageio import read_image
-    from jpegzoo.zoo import learned_method
+    from jpegzoo.zoo.codec import trained
 
     image = read_image(os.path.join(args.kodak, f"{args.image}.png"))
     panels = [("original", image)]
-    for method in ("cae", "gan"):
-        data = getattr(learned_method, f"encode_{method}")(image, args.level)
+    for method, name in (("cae", "compressive_ae"), ("gan", "gan_ae")):
+        data = trained(name).compress(image, args.level)
         panels.append((f"{method} {8 * len(data) / image[..., 0].size:.3f} bpp",
-                       learned_method.decode_jzc(data)))
+                       trained(name).decompress(data)))
     bpp = panels[1][0].split()[1]
     iterations = max(1, round(float(bpp) / 0.25))
-    data = learned_method.encode_rnn(image, iterations)
-    panels.append((f"rnn {8 * len(data) / image[..., 0].size:.3f} bpp",
-                   learned_method.decode_jzc(data)))
+    rnn = trained("recurrent_residual_ae")
+    data = rnn.compress(image, iterations)
+    panels.append((f"rnn {8 * len(data) / image[..., 0].size:.3f} bpp", rnn.decompress(data)))
     top, left, size = (int(v) for v in args.box.split(","))
     tiles = []
     for label, decoded in panels:

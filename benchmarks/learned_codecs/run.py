@@ -68,15 +68,16 @@ def row(name, image, method, setting, data, decoded, encode_seconds, decode_seco
 
 def learned_rows(name, image):
     from jpegzoo.jzc import read_jzc
-    from jpegzoo.zoo import learned_codec, learned_method
+    from jpegzoo.zoo import learned_codec
+    from jpegzoo.zoo.codec import trained
 
     rows = []
     for method, model_name in LEARNED.items():
-        model = learned_method.trained(model_name)
-        learned_method.decode_jzc(learned_method.encode(model_name, image[:32, :32], 1))  # warm
-        for level in range(1, model.qualities + 1):
-            data, encode_seconds = timed(learned_method.encode, model_name, image, level)
-            decoded, decode_seconds = timed(learned_method.decode_jzc, data)
+        model = trained(model_name)
+        model.decompress(model.compress(image[:32, :32], 1))  # warm
+        for level in model.quality_levels:
+            data, encode_seconds = timed(model.compress, image, level)
+            decoded, decode_seconds = timed(model.decompress, data)
             latents = learned_codec.quantized_latents(model, image, level)
             own = learned_codec.to_uint8(model.reconstruct(latents, level))[0]
             if not np.array_equal(decoded, own[:image.shape[0], :image.shape[1]]):
@@ -92,15 +93,17 @@ def learned_rows(name, image):
 
 def rnn_rows(name, image):
     """The progressive codec's ladder, every rung cut from one 8-iteration file."""
-    from jpegzoo.zoo import learned_method, recurrent_residual_ae
+    from jpegzoo.zoo import recurrent_residual_ae
+    from jpegzoo.zoo.codec import trained
 
-    learned_method.decode_jzc(learned_method.encode_rnn(image[:32, :32], 1))  # warm
-    full, encode_seconds = timed(learned_method.encode_rnn, image)
+    model = trained("recurrent_residual_ae")
+    model.decompress(model.compress(image[:32, :32], 1))  # warm
+    full, encode_seconds = timed(model.compress, image)
     rows = []
     for iterations in range(1, recurrent_residual_ae.MAX_ITERATIONS + 1):
         data = recurrent_residual_ae.truncate(full, iterations)
-        decoded, decode_seconds = timed(learned_method.decode_jzc, data)
-        if not np.array_equal(decoded, learned_method.decode_jzc(full, iterations)):
+        decoded, decode_seconds = timed(model.decompress, data)
+        if not np.array_equal(decoded, model.decompress(full, iterations)):
             raise AssertionError(f"{name} rnn: the truncated file decodes differently from "
                                  f"the first {iterations} iterations of the full file")
         rows.append(row(name, image, "rnn", iterations, data, decoded, encode_seconds,

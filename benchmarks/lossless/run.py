@@ -42,10 +42,11 @@ def codecs():
     """{name: (encode, decode)}."""
     import imagecodecs
 
-    from jpegzoo.zoo import learned_method
+    from jpegzoo.zoo.codec import trained
 
+    lossless = trained("lossless_predictor")
     return {
-        "lossless_predictor": (learned_method.encode_lossless, learned_method.decode_jzc),
+        "lossless_predictor": (lossless.compress, lossless.decompress),
         "png_optimize": (png, png_decode),
         "jpeg_ls": (imagecodecs.jpegls_encode, imagecodecs.jpegls_decode),
         "webp_lossless": (lambda im: imagecodecs.webp_encode(im, lossless=True, level=100,

@@ -30,8 +30,9 @@ FIELDS = ["image", "method", "subsampling", "quality", "bytes", "bpp", "psnr", "
 
 def _encoders():
     from jpegzoo.reference_codecs import mozjpeg_encode, pillow_encode
-    from jpegzoo.zoo.mutated_jpeg import encode
+    from jpegzoo import zoo
 
+    encode = zoo.load("mutated_jpeg").compress
     return {
         "standard": lambda im, q, s: pillow_encode(im, q, s, optimize=False),
         "standard_opt": lambda im, q, s: pillow_encode(im, q, s, optimize=True),

@@ -1,4 +1,4 @@
-"""Argument types shared by the commands: integers in a range, with one-line errors."""
+"""Argument types shared by the commands, with one-line errors."""
 
 import argparse
 
@@ -18,3 +18,15 @@ def bounded_int(what, low, high, unit="", allowed=None):
         return value
 
     return parse
+
+
+def ijg_qualities(text):
+    """Sorted distinct IJG qualities (1..100) of a comma-separated list (``--qualities``);
+    ValueError with a one-line message otherwise."""
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--qualities must be comma-separated integers, got {text!r}") from None
+    if not values or any(not 1 <= v <= 100 for v in values):
+        raise ValueError(f"--qualities must lie in 1..100, got {text!r}")
+    return sorted(set(values))

@@ -27,9 +27,10 @@ def run(args):
     with open(args.input, "rb") as handle:
         data = handle.read()
     check_output(args.output, inputs=[args.input])
-    from jpegzoo.zoo.learned_method import decode_jzc
+    from jpegzoo.zoo.codec import decompress_jzc
 
-    image = decode_jzc(data, args.iterations)
+    options = {} if args.iterations is None else {"iterations": args.iterations}
+    image = decompress_jzc(data, **options)
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     write_atomic(args.output, buffer.getvalue(), inputs=[args.input])

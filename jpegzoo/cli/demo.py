@@ -4,6 +4,8 @@ registered method, and write a rate-distortion plot, a table and the files thems
 import os
 import time
 
+from jpegzoo.cli.arguments import ijg_qualities
+
 DEFAULT_QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
 
 
@@ -31,7 +33,7 @@ def run(args):
     method_names = [m.strip() for m in args.methods.split(",") if m.strip()]
     for name in method_names:
         methods.get(name)
-    qualities = _qualities(args.qualities)
+    qualities = ijg_qualities(args.qualities)
     images = _load_images(args.images)
     files = os.path.join(args.out, "files")
     os.makedirs(files, exist_ok=True)
@@ -47,16 +49,6 @@ def run(args):
     print(summary)
     print(f"wrote {os.path.join(args.out, 'rd_curve.png')}, rd_summary.md, rd_points.csv and "
           f"{len(points)} files in {files} ({time.perf_counter() - start:.1f} s)")
-
-
-def _qualities(text):
-    try:
-        values = [int(q) for q in text.split(",") if q.strip()]
-    except ValueError:
-        raise ValueError(f"--qualities must be comma-separated integers, got {text!r}") from None
-    if not values or not all(1 <= q <= 100 for q in values):
-        raise ValueError(f"--qualities must lie in 1..100, got {text!r}")
-    return sorted(set(values))
 
 
 def _load_images(folder):

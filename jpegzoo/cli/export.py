@@ -27,6 +27,7 @@ def add_parser(commands):
 def run(args):
     import os
 
+    from jpegzoo import zoo
     from jpegzoo.export import saved_model
 
     # refuse a bad name or an existing version before loading TensorFlow's model
@@ -36,7 +37,7 @@ def run(args):
                               f"(pass --overwrite to replace it)")
     if os.path.exists(args.directory) and not os.path.isdir(args.directory):
         raise NotADirectoryError(f"{args.directory}: not a directory")
-    model = _load(args.name)
+    model = zoo.load(args.name)  # unknown names: ValueError listing the known ones
     path = saved_model.export_saved_model(model, args.directory, version=args.version,
                                           name=args.name, overwrite=args.overwrite)
     config = saved_model.write_models_config(args.directory, serving_root=args.serving_root)
@@ -46,16 +47,3 @@ def run(args):
     names = saved_model.model_names(args.directory)
     print(f"{config}: {len(names)} model(s): {', '.join(names)}")
 
-
-def _load(name):
-    from jpegzoo import zoo
-
-    load = getattr(zoo, "load", None)
-    if load is None:
-        raise ValueError("this jpegzoo has no model zoo yet (jpegzoo.zoo.load is missing)")
-    try:
-        return load(name)
-    except KeyError:
-        listing = getattr(zoo, "list", None)
-        known = ", ".join(listing()) if listing else "?"
-        raise ValueError(f"unknown model {name!r} (known: {known})") from None

@@ -29,6 +29,9 @@ from keras import ops
 
 from jpegzoo.layers import FactorizedEntropyModel
 
+#: The quality level :meth:`FactorizedPriorCodec.compress` uses when none is given.
+DEFAULT_QUALITY = 4
+
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
 class FactorizedPriorCodec(keras.Model):
@@ -182,6 +185,50 @@ class FactorizedPriorCodec(keras.Model):
     def get_config(self):
         return {**super().get_config(), "latent": self.latent, "lambdas": list(self.lambdas)}
 
+    @property
+    def quality_levels(self):
+        """The quality levels of :meth:`compress`: ``1..K``."""
+        return tuple(range(1, self.qualities + 1))
+
+    def compress(self, image, quality=DEFAULT_QUALITY):
+        """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]`` (any size: edge-padded to the
+        stride) at quality level ``quality`` (1..K); the file names the model by its name."""
+        from jpegzoo.jzc import JzcFile, Stream, write_jzc
+        from jpegzoo.layers.numerics import range_coding
+
+        quality = self.check_quality(quality)
+        latents = quantized_latents(self, image, quality)
+        data = range_coding.encode(latents, self.priors[quality - 1].coding_tables())
+        height, width = np.shape(image)[:2]
+        return write_jzc(JzcFile(self.name, quality, width, height,
+                                 [Stream(latents.shape, data)]))
+
+    def decode_latents(self, data):
+        """(int32 latents, quality, width, height) of ``.jzc`` bytes written by :meth:`compress`."""
+        from jpegzoo.jzc import read_jzc
+        from jpegzoo.layers.numerics import range_coding
+
+        contents = read_jzc(data)
+        if contents.model != self.name:
+            raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
+                             f"not {self.name!r}")
+        quality = self.check_quality(contents.quality)
+        if len(contents.streams) != 1 or len(contents.streams[0].shape) != 4:
+            raise ValueError("corrupt .jzc file: expected one 4-D latent stream")
+        stream, stride = contents.streams[0], self.stride
+        expected = (1, -(-contents.height // stride), -(-contents.width // stride), self.latent)
+        if tuple(stream.shape) != expected:
+            raise ValueError(f"latent shape {stream.shape} does not match the image size and "
+                             f"model (expected {expected})")
+        latents = range_coding.decode(stream.data, stream.shape,
+                                      self.priors[quality - 1].coding_tables())
+        return latents, quality, contents.width, contents.height
+
+    def decompress(self, data):
+        """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
+        latents, quality, width, height = self.decode_latents(data)
+        return to_uint8(self.reconstruct(latents, quality)[0, :height, :width])
+
 
 def padded(image, stride):
     """Edge-replicate ``image`` ``[H, W, C]`` to multiples of ``stride``."""
@@ -190,7 +237,11 @@ def padded(image, stride):
 
 
 def check_rgb(image):
+    """uint8 ``[H, W, 3]`` of an RGB image; grey images (``[H, W]`` or ``[H, W, 1]``)
+    become RGB with three equal channels. ValueError for anything else."""
     image = np.asarray(image)
+    if image.dtype == np.uint8 and (image.ndim == 2 or image.ndim == 3 and image.shape[2] == 1):
+        image = np.repeat(image.reshape(image.shape[:2])[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected a uint8 RGB image [H, W, 3], got {image.dtype} "
                          f"{image.shape}")
@@ -206,47 +257,8 @@ def quantized_latents(model, image, quality):
     return np.asarray(ops.round(latents)).astype(np.int32)
 
 
-def compress(model, image, quality, model_name):
-    """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]`` at quality level ``quality``."""
-    from jpegzoo.jzc import JzcFile, Stream, write_jzc
-    from jpegzoo.layers.numerics import range_coding
-
-    quality = model.check_quality(quality)
-    latents = quantized_latents(model, image, quality)
-    data = range_coding.encode(latents, model.priors[quality - 1].coding_tables())
-    height, width = np.shape(image)[:2]
-    return write_jzc(JzcFile(model_name, quality, width, height,
-                             [Stream(latents.shape, data)]))
-
-
-def decode_latents(model, data, model_name):
-    """(int32 latents, quality, width, height) of ``.jzc`` bytes written by :func:`compress`."""
-    from jpegzoo.jzc import read_jzc
-    from jpegzoo.layers.numerics import range_coding
-
-    contents = read_jzc(data)
-    if contents.model != model_name:
-        raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
-                         f"not {model_name!r}")
-    quality = model.check_quality(contents.quality)
-    if len(contents.streams) != 1 or len(contents.streams[0].shape) != 4:
-        raise ValueError("corrupt .jzc file: expected one 4-D latent stream")
-    stream, stride = contents.streams[0], model.stride
-    expected = (1, -(-contents.height // stride), -(-contents.width // stride), model.latent)
-    if tuple(stream.shape) != expected:
-        raise ValueError(f"latent shape {stream.shape} does not match the image size and "
-                         f"model (expected {expected})")
-    latents = range_coding.decode(stream.data, stream.shape,
-                                  model.priors[quality - 1].coding_tables())
-    return latents, quality, contents.width, contents.height
-
-
 def to_uint8(pixels):
     """Round float 0..255 pixels half up and clip to uint8."""
     return np.clip(np.floor(np.asarray(pixels) + 0.5), 0, 255).astype(np.uint8)
 
 
-def decompress(model, data, model_name):
-    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
-    latents, quality, width, height = decode_latents(model, data, model_name)
-    return to_uint8(model.reconstruct(latents, quality)[0, :height, :width])

@@ -128,6 +128,69 @@ class LosslessPredictor(keras.Model):
     def get_config(self):
         return {**super().get_config(), "hidden": list(self.hidden)}
 
+    #: The quality levels of :meth:`compress`: one, lossless.
+    quality_levels = (1,)
+
+    def compress(self, image, quality=None):
+        """``.jzc`` bytes of a uint8 RGB image that :meth:`decompress` returns exactly
+        (``quality``: left out or 1, the one level)."""
+        import constriction
+
+        from jpegzoo.jzc import JzcFile, Stream, write_jzc
+        from jpegzoo.layers.numerics.range_coding import categorical
+
+        if quality not in (None, 1):
+            raise ValueError(f"{self.name} has one quality level (1), got {quality}")
+        image = learned_codec.check_rgb(image)
+        height, width = image.shape[:2]
+        canvas, parameters = padded(image), integer_parameters(self)
+        # every sample is known here: predict all at once (each row of the integer MLP is
+        # exact, so these equal the decoder's wavefront-by-wavefront predictions)
+        ys, xs = (grid.ravel() for grid in np.indices((height, width)))
+        symbols, indexes = [], []
+        for step, channel in enumerate(CHANNEL_ORDER):
+            predicted, index = integer_predict(parameters, *context(canvas, ys, xs, step))
+            symbols.append((image[ys, xs, channel] - predicted + 255).reshape(height, width))
+            indexes.append(index.reshape(height, width))
+        models = [categorical(self.tables, table) for table in range(len(SCALES))]
+        encoder = constriction.stream.queue.RangeEncoder()
+        for ys, xs in wavefronts(height, width):
+            for step in range(len(CHANNEL_ORDER)):
+                for table, positions in _coded_groups(indexes[step][ys, xs]):
+                    encoder.encode(symbols[step][ys[positions], xs[positions]].astype(np.int32),
+                                   models[table])
+        data = encoder.get_compressed().tobytes()
+        return write_jzc(JzcFile(self.name, 1, image.shape[1], image.shape[0],
+                                 [Stream(image.shape, data)]))
+
+    def decompress(self, data):
+        """The exact uint8 RGB image of ``.jzc`` bytes written by :meth:`compress`."""
+        from jpegzoo.jzc import read_jzc
+        from jpegzoo.layers.numerics.range_coding import categorical, range_decoder
+
+        contents = read_jzc(data)
+        if contents.model != self.name:
+            raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
+                             f"not {self.name!r}")
+        height, width = contents.height, contents.width
+        if len(contents.streams) != 1 or tuple(contents.streams[0].shape) != (height, width, 3):
+            raise ValueError("corrupt .jzc file: expected one [H, W, 3] residual stream")
+        decoder = range_decoder(contents.streams[0].data)
+        canvas, parameters = padded(np.zeros((height, width, 3), np.uint8)), integer_parameters(self)
+        models = [categorical(self.tables, table) for table in range(len(SCALES))]
+        for ys, xs in wavefronts(height, width):
+            for step, channel in enumerate(CHANNEL_ORDER):
+                features, bases = context(canvas, ys, xs, step)
+                predicted, indexes = integer_predict(parameters, features, bases)
+                values = np.empty(len(ys), np.int64)
+                for table, positions in _coded_groups(indexes):
+                    residuals = decoder.decode(models[table], len(positions))
+                    values[positions] = predicted[positions] + residuals.astype(np.int64) - 255
+                if values.min() < 0 or values.max() > 255:
+                    raise ValueError("corrupt .jzc file: decoded samples outside 0..255")
+                canvas[ys + PAD, xs + PAD, channel] = values
+        return canvas[PAD:, PAD:PAD + width].astype(np.uint8)
+
 
 def build_lossless_predictor(hidden=(128, 128), name="lossless_predictor"):
     model = LosslessPredictor(hidden, name=name)
@@ -177,60 +240,3 @@ def _coded_groups(indexes):
         yield int(sorted_indexes[start]), order[start:end]
 
 
-def compress(model, image, model_name="lossless_predictor"):
-    """``.jzc`` bytes of a uint8 RGB image that :func:`decompress` returns exactly."""
-    import constriction
-
-    from jpegzoo.jzc import JzcFile, Stream, write_jzc
-    from jpegzoo.layers.numerics.range_coding import categorical
-
-    image = learned_codec.check_rgb(image)
-    height, width = image.shape[:2]
-    canvas, parameters = padded(image), integer_parameters(model)
-    # every sample is known here: predict all at once (each row of the integer MLP is
-    # exact, so these equal the decoder's wavefront-by-wavefront predictions)
-    ys, xs = (grid.ravel() for grid in np.indices((height, width)))
-    symbols, indexes = [], []
-    for step, channel in enumerate(CHANNEL_ORDER):
-        predicted, index = integer_predict(parameters, *context(canvas, ys, xs, step))
-        symbols.append((image[ys, xs, channel] - predicted + 255).reshape(height, width))
-        indexes.append(index.reshape(height, width))
-    models = [categorical(model.tables, table) for table in range(len(SCALES))]
-    encoder = constriction.stream.queue.RangeEncoder()
-    for ys, xs in wavefronts(height, width):
-        for step in range(len(CHANNEL_ORDER)):
-            for table, positions in _coded_groups(indexes[step][ys, xs]):
-                encoder.encode(symbols[step][ys[positions], xs[positions]].astype(np.int32),
-                               models[table])
-    data = encoder.get_compressed().tobytes()
-    return write_jzc(JzcFile(model_name, 1, image.shape[1], image.shape[0],
-                             [Stream(image.shape, data)]))
-
-
-def decompress(model, data, model_name="lossless_predictor"):
-    """The exact uint8 RGB image of ``.jzc`` bytes written by :func:`compress`."""
-    from jpegzoo.jzc import read_jzc
-    from jpegzoo.layers.numerics.range_coding import categorical, range_decoder
-
-    contents = read_jzc(data)
-    if contents.model != model_name:
-        raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
-                         f"not {model_name!r}")
-    height, width = contents.height, contents.width
-    if len(contents.streams) != 1 or tuple(contents.streams[0].shape) != (height, width, 3):
-        raise ValueError("corrupt .jzc file: expected one [H, W, 3] residual stream")
-    decoder = range_decoder(contents.streams[0].data)
-    canvas, parameters = padded(np.zeros((height, width, 3), np.uint8)), integer_parameters(model)
-    models = [categorical(model.tables, table) for table in range(len(SCALES))]
-    for ys, xs in wavefronts(height, width):
-        for step, channel in enumerate(CHANNEL_ORDER):
-            features, bases = context(canvas, ys, xs, step)
-            predicted, indexes = integer_predict(parameters, features, bases)
-            values = np.empty(len(ys), np.int64)
-            for table, positions in _coded_groups(indexes):
-                residuals = decoder.decode(models[table], len(positions))
-                values[positions] = predicted[positions] + residuals.astype(np.int64) - 255
-            if values.min() < 0 or values.max() > 255:
-                raise ValueError("corrupt .jzc file: decoded samples outside 0..255")
-            canvas[ys + PAD, xs + PAD, channel] = values
-    return canvas[PAD:, PAD:PAD + width].astype(np.uint8)

@@ -71,6 +71,21 @@ class MutatedJpeg:
         scale = operating_points.scale_for(quality, subsampling, self.points)
         return self.encode_at_scale(image, scale, self.points["mu"], **options)
 
+    #: IJG qualities 1..100, as for libjpeg (no levels of its own).
+    quality_levels = None
+
+    def compress(self, image, quality=75, subsampling="420", optimize=False,
+                 restart_interval=0, lam=None, target_ssim=None, rate="exact"):
+        """The codec protocol's name for :meth:`encode`: baseline JPEG bytes."""
+        return self.encode(image, quality, subsampling, optimize, restart_interval, lam,
+                           target_ssim, rate)
+
+    def decompress(self, data):
+        """uint8 pixels of a JPEG file, decoded as its users' decoders do (Pillow)."""
+        from jpegzoo.imageio import decode_jpeg
+
+        return decode_jpeg(data)
+
     def _search_ssim(self, image, target, options):
         """Bisection over log table scale for the coarsest tables reaching ``target``."""
         from jpegzoo import metrics
@@ -110,10 +125,3 @@ def build_codec():
 def load_codec():
     """The codec with the mutation sets and operating points shipped in the package."""
     return MutatedJpeg(mutation_sets.load(), operating_points.load())
-
-
-def encode(image, quality=75, subsampling="420", optimize=False, restart_interval=0,
-           lam=None, target_ssim=None, rate="exact"):
-    """:meth:`MutatedJpeg.encode` with the shipped codec (the ``mutated`` method)."""
-    return load_codec().encode(image, quality, subsampling, optimize, restart_interval, lam,
-                               target_ssim, rate)

@@ -51,16 +51,17 @@ class FloorSearch:
         return passing
 
 
-def search_generator(image, floor, write):
+def search_generator(image, floor, write, generator=None):
     """(bytes, lambda) of the smallest file found from the generator's tables meeting
-    MS-SSIM ``floor`` (see the module docstring); ``write`` makes a file from tables."""
+    MS-SSIM ``floor`` (see the module docstring); ``write`` makes a file from tables;
+    ``generator``: the table generator (default: the shipped one)."""
     from jpegzoo.zoo.qtable_generator.generator import LAMBDA_RANGE
 
     search = FloorSearch(image, floor, write)
     low, high = np.log(LAMBDA_RANGE)
 
     def tables_at(log_lam):
-        return generator_tables(image, float(np.exp(log_lam)))
+        return generator_tables(image, float(np.exp(log_lam)), generator)
 
     finest, coarsest = tables_at(high), tables_at(low)
     if not search.attempt(integer(finest)):  # finer than the trained range

@@ -80,16 +80,57 @@ class LogLambda(keras.layers.Layer):
         return (ops.log(ops.maximum(lam, 1e-3)) - 0.5 * (low + high)) / (0.5 * (high - low))
 
 
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class QtableGenerator(keras.Model):
+    """The generator as a Keras functional model (see the module docstring) and a codec:
+    :meth:`compress` writes a baseline JPEG with its tables
+    (:func:`jpegzoo.zoo.qtable_generator.method.encode`), :meth:`decompress` decodes one
+    with Pillow.
+
+    Args:
+        width: units in each hidden layer.
+        depth: hidden layers.
+    """
+
+    #: IJG qualities 1..100 (``quality`` means libjpeg's MS-SSIM at that quality).
+    quality_levels = None
+
+    def __init__(self, width=256, depth=2, name="qtable_generator", **kwargs):
+        image = keras.Input(shape=(None, None, 3), dtype="uint8", name="image")
+        lam = keras.Input(shape=(1,), dtype="float32", name="lam")
+        statistics = CoefficientStatistics(name="statistics")(image)
+        statistics = keras.layers.Normalization(name="normalize")(statistics)
+        x = keras.layers.Concatenate(name="features")(
+            [statistics, LogLambda(name="log_lambda")(lam)])
+        for index in range(depth):
+            x = keras.layers.Dense(width, activation="gelu", name=f"hidden{index}")(x)
+        offsets = keras.layers.Dense(128, kernel_initializer="zeros", name="log_offsets")(x)
+        tables = TablesFromLogOffsets(name="tables")(offsets)
+        super().__init__({"image": image, "lam": lam}, {"tables": tables}, name=name, **kwargs)
+        self.width, self.depth = int(width), int(depth)
+
+    def compress(self, image, **options):
+        """Baseline JPEG bytes of ``image`` with this generator's tables; ``options`` as
+        :func:`jpegzoo.zoo.qtable_generator.method.encode` takes them."""
+        from jpegzoo.zoo.qtable_generator.method import encode
+
+        return encode(image, generator=self, **options)
+
+    def decompress(self, data):
+        """uint8 pixels of a JPEG file, decoded with Pillow."""
+        from jpegzoo.imageio import decode_jpeg
+
+        return decode_jpeg(data)
+
+    def get_config(self):
+        return {"width": self.width, "depth": self.depth, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
 def build_qtable_generator(width=256, depth=2, name="qtable_generator"):
     """The untrained generator (see the module docstring); ``width`` units in each of
     ``depth`` hidden layers."""
-    image = keras.Input(shape=(None, None, 3), dtype="uint8", name="image")
-    lam = keras.Input(shape=(1,), dtype="float32", name="lam")
-    statistics = CoefficientStatistics(name="statistics")(image)
-    statistics = keras.layers.Normalization(name="normalize")(statistics)
-    x = keras.layers.Concatenate(name="features")([statistics, LogLambda(name="log_lambda")(lam)])
-    for index in range(depth):
-        x = keras.layers.Dense(width, activation="gelu", name=f"hidden{index}")(x)
-    offsets = keras.layers.Dense(128, kernel_initializer="zeros", name="log_offsets")(x)
-    tables = TablesFromLogOffsets(name="tables")(offsets)
-    return keras.Model({"image": image, "lam": lam}, {"tables": tables}, name=name)
+    return QtableGenerator(width, depth, name=name)

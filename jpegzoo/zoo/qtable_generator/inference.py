@@ -5,21 +5,27 @@ import functools
 import numpy as np
 
 
-@functools.lru_cache(maxsize=1)
-def load_generator():
-    """The shipped ``qtable_generator`` and a compiled forward pass for one image."""
+@functools.lru_cache(maxsize=None)
+def compiled_forward(generator):
+    """A compiled forward pass of ``generator`` for one image: ``forward(image uint8
+    [1, H, W, 3], lam float32 [1, 1]) -> tables [1, 2, 64]``."""
     import tensorflow as tf
-
-    from jpegzoo import zoo
-
-    model = zoo.load("qtable_generator")
 
     @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8),
                                   tf.TensorSpec([1, 1], tf.float32)])
     def forward(image, lam):
-        return model({"image": image, "lam": lam})["tables"]
+        return generator({"image": image, "lam": lam})["tables"]
 
-    return model, forward
+    return forward
+
+
+@functools.lru_cache(maxsize=1)
+def load_generator():
+    """The shipped ``qtable_generator`` and its compiled forward pass."""
+    from jpegzoo import zoo
+
+    model = zoo.load("qtable_generator")
+    return model, compiled_forward(model)
 
 
 def rgb_view(image):
@@ -31,9 +37,10 @@ def rgb_view(image):
     return np.repeat(grey[..., None], 3, axis=2)
 
 
-def generator_tables(image, lam):
-    """Float tables ``[2, 64]`` from the shipped generator for trade-off ``lam``."""
-    _, forward = load_generator()
+def generator_tables(image, lam, generator=None):
+    """Float tables ``[2, 64]`` for trade-off ``lam`` from ``generator`` (default: the
+    shipped one)."""
+    forward = load_generator()[1] if generator is None else compiled_forward(generator)
     tables = forward(rgb_view(image)[None], np.array([[lam]], np.float32))
     return np.asarray(tables)[0]
 

@@ -73,8 +73,9 @@ def reference_msssim(image, quality, subsampling):
 
 
 def encode(image, quality=75, subsampling="420", optimize=True, restart_interval=0, lam=None,
-           target_msssim=None, per_image=False, rdo=False):
-    """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` pixels with learned tables (module docstring)."""
+           target_msssim=None, per_image=False, rdo=False, generator=None):
+    """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` pixels with learned tables (module docstring);
+    ``generator``: the table generator (default: the shipped one)."""
     from jpegzoo import metrics
     from jpegzoo.jpeg.baseline import validate_pixels
 
@@ -91,7 +92,7 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
     if lam is not None:
         if not lam > 0:
             raise ValueError(f"lambda must be positive, got {lam}")
-        tables = generator_tables(image, lam)
+        tables = generator_tables(image, lam, generator)
         if per_image:
             tables = _optimized(image, lam, tables, subsampling)
         return write(integer(tables))
@@ -100,8 +101,8 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
             return write(quality_tables(quality))
         target_msssim = reference_msssim(image, quality, subsampling)
     plain = plain_writer(image, **options)
-    data, chosen = search_generator(image, target_msssim, plain)
-    tables = generator_tables(image, chosen)
+    data, chosen = search_generator(image, target_msssim, plain, generator)
+    tables = generator_tables(image, chosen, generator)
     if per_image:
         tables = _optimized(image, chosen, tables, subsampling)
         data = min(data, search_scale(image, tables, target_msssim, plain), key=len)

@@ -231,6 +231,64 @@ class RecurrentResidualAutoencoder(keras.Model):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "bits": self.bits}
 
+    @property
+    def quality_levels(self):
+        """The quality levels of :meth:`compress`: iterations ``1..8``."""
+        return tuple(range(1, MAX_ITERATIONS + 1))
+
+    def compress(self, image, quality=MAX_ITERATIONS):
+        """``.jzc`` bytes holding ``iterations`` streams of packed code bits of a uint8 RGB
+        image (edge-padded to multiples of 16); ``quality`` = iterations 1..8. ``bits / 256``
+        bpp per iteration (of the padded size) plus a 40-byte container."""
+        import numpy as np
+
+        from jpegzoo.jzc import JzcFile, Stream, write_jzc
+        from jpegzoo.zoo import learned_codec
+
+        iterations = check_iterations(quality)
+        image = learned_codec.check_rgb(image)
+        pixels = learned_codec.padded(image, STRIDE)[None].astype(np.float32) / 255.0
+        codes = self(pixels, iterations=iterations)["codes"]
+        streams = [Stream(tuple(code.shape), np.packbits(np.asarray(code) > 0).tobytes())
+                   for code in codes]
+        return write_jzc(JzcFile(self.name, iterations, image.shape[1], image.shape[0], streams))
+
+    def decompress(self, data, iterations=None):
+        """uint8 image from the first ``iterations`` streams of ``.jzc`` bytes (default: all)."""
+        import numpy as np
+
+        from jpegzoo.jzc import read_jzc
+        from jpegzoo.zoo import learned_codec
+
+        contents = read_jzc(data)
+        if contents.model != self.name:
+            raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
+                             f"not {self.name!r}")
+        available = len(contents.streams)
+        if not 1 <= available <= MAX_ITERATIONS:
+            raise ValueError(f"corrupt .jzc file: {available} iterations (this model codes "
+                             f"1..{MAX_ITERATIONS})")
+        if iterations is not None and not 1 <= iterations <= available:
+            raise ValueError(f"this file holds {available} iterations, asked for {iterations}")
+        iterations = available if iterations is None else int(iterations)
+        shape = (1, -(-contents.height // STRIDE), -(-contents.width // STRIDE), self.bits)
+        padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
+        _, decoder_states = self.initial_states(padded)
+        reconstruction = padded + 0.5
+        size = int(np.prod(shape))
+        for t, stream in enumerate(contents.streams[:iterations]):
+            if tuple(stream.shape) != shape:
+                raise ValueError(f"code shape {stream.shape} does not match the image size and "
+                                 f"model (expected {shape})")
+            bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
+            if len(bits) != size:
+                raise ValueError("corrupt .jzc file: code stream too short")
+            codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
+            residual, decoder_states = self.decode_step(codes, decoder_states, t)
+            reconstruction = reconstruction + residual
+        pixels = np.asarray(reconstruction)[0, :contents.height, :contents.width] * 255.0
+        return learned_codec.to_uint8(pixels)
+
 
 def build_recurrent_residual_ae(filters=64, bits=64, name="recurrent_residual_ae"):
     """An untrained model with every variable built (for any image size)."""
@@ -244,24 +302,6 @@ def check_iterations(iterations, available=MAX_ITERATIONS):
             or not 1 <= iterations <= available:
         raise ValueError(f"iterations must be an integer in 1..{available}, got {iterations!r}")
     return int(iterations)
-
-
-def compress(model, image, iterations=MAX_ITERATIONS, model_name="recurrent_residual_ae"):
-    """``.jzc`` bytes holding ``iterations`` streams of packed code bits of a uint8 RGB
-    image (edge-padded to multiples of 16); quality = iterations. ``bits / 256`` bpp per
-    iteration (of the padded size) plus a 40-byte container."""
-    import numpy as np
-
-    from jpegzoo.jzc import JzcFile, Stream, write_jzc
-    from jpegzoo.zoo import learned_codec
-
-    iterations = check_iterations(iterations)
-    image = learned_codec.check_rgb(image)
-    pixels = learned_codec.padded(image, STRIDE)[None].astype(np.float32) / 255.0
-    codes = model(pixels, iterations=iterations)["codes"]
-    streams = [Stream(tuple(code.shape), np.packbits(np.asarray(code) > 0).tobytes())
-               for code in codes]
-    return write_jzc(JzcFile(model_name, iterations, image.shape[1], image.shape[0], streams))
 
 
 def truncate(data, iterations):
@@ -278,38 +318,3 @@ def truncate(data, iterations):
                              streams=contents.streams[:iterations]))
 
 
-def decompress(model, data, iterations=None, model_name="recurrent_residual_ae"):
-    """uint8 image from the first ``iterations`` streams of ``.jzc`` bytes (default: all)."""
-    import numpy as np
-
-    from jpegzoo.jzc import read_jzc
-    from jpegzoo.zoo import learned_codec
-
-    contents = read_jzc(data)
-    if contents.model != model_name:
-        raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
-                         f"not {model_name!r}")
-    available = len(contents.streams)
-    if not 1 <= available <= MAX_ITERATIONS:
-        raise ValueError(f"corrupt .jzc file: {available} iterations (this model codes "
-                         f"1..{MAX_ITERATIONS})")
-    if iterations is not None and not 1 <= iterations <= available:
-        raise ValueError(f"this file holds {available} iterations, asked for {iterations}")
-    iterations = available if iterations is None else int(iterations)
-    shape = (1, -(-contents.height // STRIDE), -(-contents.width // STRIDE), model.bits)
-    padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
-    _, decoder_states = model.initial_states(padded)
-    reconstruction = padded + 0.5
-    size = int(np.prod(shape))
-    for t, stream in enumerate(contents.streams[:iterations]):
-        if tuple(stream.shape) != shape:
-            raise ValueError(f"code shape {stream.shape} does not match the image size and "
-                             f"model (expected {shape})")
-        bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
-        if len(bits) != size:
-            raise ValueError("corrupt .jzc file: code stream too short")
-        codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
-        residual, decoder_states = model.decode_step(codes, decoder_states, t)
-        reconstruction = reconstruction + residual
-    pixels = np.asarray(reconstruction)[0, :contents.height, :contents.width] * 255.0
-    return learned_codec.to_uint8(pixels)
