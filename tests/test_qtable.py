@@ -17,7 +17,7 @@ from jpegzoo.jpeg.baseline import image_to_levels
 from jpegzoo.layers.rate_estimators import LogMagnitudeRate, l1_level_proxy
 from jpegzoo.layers.numerics.standard import quality_to_qtables
 from jpegzoo.imageio import decode_jpeg
-from jpegzoo.zoo.qtable_generator import inference, method, rate_fit
+from jpegzoo.zoo.qtable_generator import inference, method, rate_fit, rate_model
 from jpegzoo.zoo.qtable_generator.generator import build_qtable_generator
 from jpegzoo.zoo.qtable_generator.objective import RateDistortion, integer_tables
 from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
@@ -31,7 +31,7 @@ def _sample(name="kodim23_crop256.png"):
 
 def _scaled(image, tables, subsampling="420"):
     """Scaled coefficients y = c / q of an image, as the objective computes them."""
-    objective = RateDistortion(subsampling, rate_fit.shipped_estimator())
+    objective = RateDistortion(subsampling, rate_model.shipped_estimator())
     coefficients = objective.coefficients(tf.constant(image[None].astype(np.float32)))
     tables = tf.cast(tables, tf.float32)
     return {"luma": coefficients["luma"] / tables[0],
@@ -45,7 +45,7 @@ def test_log_magnitude_rate_computes_the_fitted_model_on_real_levels():
     """The layer's forward pass on exact levels equals the fit's features times weights."""
     image = _sample()
     jpeg = image_to_levels(image, quality=60, subsampling="420")
-    weights = rate_fit.load_weights()
+    weights = rate_model.load_weights()
     layer = LogMagnitudeRate(**weights)
     total = 0.0
     for index, levels in enumerate(rate_fit.coded_grids(jpeg)):
@@ -65,14 +65,14 @@ def test_shipped_rate_estimate_is_close_to_the_exact_counter(quality):
     """Fitted on the training photos; on a Kodak crop within 8 % of the exact scan bits
     (the benchmark reports the error over all of Kodak)."""
     jpeg = image_to_levels(_sample("kodim05_crop256.png"), quality=quality)
-    exact, estimate, _ = rate_fit.image_estimates(jpeg, rate_fit.load_weights())
+    exact, estimate, _ = rate_fit.image_estimates(jpeg, rate_model.load_weights())
     assert abs(estimate - exact) / exact < 0.08
 
 
 def test_rate_estimators_have_gradients_for_the_tables():
     image = _sample()
     tables = tf.Variable(quality_to_qtables(50).astype(np.float32))
-    estimator = rate_fit.shipped_estimator()
+    estimator = rate_model.shipped_estimator()
     for rate in (estimator, l1_level_proxy):
         with tf.GradientTape() as tape:
             scaled = _scaled(image, tables)
@@ -89,7 +89,7 @@ def test_l1_proxy_is_the_sum_of_rounded_level_magnitudes():
 
 
 def test_log_magnitude_rate_config_round_trips():
-    layer = LogMagnitudeRate(**rate_fit.load_weights())
+    layer = LogMagnitudeRate(**rate_model.load_weights())
     clone = LogMagnitudeRate.from_config(layer.get_config())
     y = _scaled(_sample(), quality_to_qtables(40))
     np.testing.assert_allclose(clone(y), layer(y), rtol=1e-6)
@@ -115,7 +115,7 @@ def test_objective_sees_the_file_that_is_written(subsampling):
     by Pillow, with the subsampling written, to within the float/integer IDCT difference."""
     image = _sample("kodim19_crop256.png")
     tables = np.stack([quality_to_qtables(35)[0], quality_to_qtables(70)[1]])
-    objective = RateDistortion(subsampling, rate_fit.shipped_estimator())
+    objective = RateDistortion(subsampling, rate_model.shipped_estimator())
     pixels = tf.constant(image[None].astype(np.float32))
     bpp, quality = objective(pixels, objective.coefficients(pixels),
                              tf.constant(tables[None].astype(np.float32)))

@@ -26,9 +26,9 @@ def measure(paths):
 
     from jpegzoo.jpeg.baseline import image_to_levels
     from jpegzoo.imageio import read_image
-    from jpegzoo.zoo.qtable_generator import rate_fit
+    from jpegzoo.zoo.qtable_generator import rate_fit, rate_model
 
-    weights = rate_fit.load_weights()
+    weights = rate_model.load_weights()
     rng = np.random.default_rng(7)
     rows = []
     for path in tqdm(paths, desc="images"):

@@ -37,7 +37,7 @@ class Trainer(CropTrainer):
 
         from jpegzoo.zoo.qtable_generator.generator import LAMBDA_RANGE, build_qtable_generator
         from jpegzoo.zoo.qtable_generator.objective import RateDistortion
-        from jpegzoo.zoo.qtable_generator.rate_fit import shipped_estimator
+        from jpegzoo.zoo.qtable_generator.rate_model import shipped_estimator
 
         super().__init__("qtable_generator", work, photos, batch, crop, steps)
         self.lambda_range = LAMBDA_RANGE

@@ -51,7 +51,7 @@ def optimize_tables(image, lam, subsampling="420", init=None, steps=DEFAULT_STEP
     from tqdm import trange
 
     from jpegzoo.zoo.qtable_generator.objective import RateDistortion
-    from jpegzoo.zoo.qtable_generator.rate_fit import shipped_estimator
+    from jpegzoo.zoo.qtable_generator.rate_model import shipped_estimator
 
     objective = RateDistortion(subsampling, rate_model or shipped_estimator())
     images = tf.constant(np.asarray(image, np.float32)[None])

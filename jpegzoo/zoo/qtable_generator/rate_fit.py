@@ -9,16 +9,15 @@ what the layer computes. Weights are fitted by non-negative least squares per co
 class (a larger level never costs fewer bits).
 
     python -m jpegzoo.zoo.qtable_generator.rate_fit --images ../shared/data/train \\
-        --out jpegzoo/zoo/qtable/data/rate_estimator.json
+        --out jpegzoo/zoo/qtable_generator/data/rate_estimator.json
 """
 
 import argparse
 import json
-from importlib.resources import files
 
 import numpy as np
 
-ESTIMATOR_FILE = "rate_estimator.json"
+
 
 
 def random_tables(rng, quality_range=(5, 97), spread=0.35):
@@ -113,19 +112,6 @@ def fit_log_magnitude_rate(samples):
         weights["any_ac"].append(float(solution[128]))
         weights["bias"].append(float(solution[129]))
     return weights
-
-
-def load_weights():
-    """The shipped fitted weights (see :func:`fit_log_magnitude_rate`)."""
-    text = (files("jpegzoo.zoo.qtable_generator") / "data" / ESTIMATOR_FILE).read_text()
-    return json.loads(text)["weights"]
-
-
-def shipped_estimator():
-    """A :class:`LogMagnitudeRate` with the shipped weights."""
-    from jpegzoo.layers.rate_estimators import LogMagnitudeRate
-
-    return LogMagnitudeRate(**load_weights())
 
 
 def image_estimates(jpeg, weights):
