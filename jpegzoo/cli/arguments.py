@@ -1,4 +1,5 @@
-"""Argument types shared by the commands: integers in a range, with one-line errors."""
+"""Argument types shared by the commands: integers in a range, positive numbers, with
+one-line errors."""
 
 import argparse
 
@@ -15,6 +16,23 @@ def bounded_int(what, low, high, unit="", allowed=None):
             raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{what} must be {allowed}, got {value}")
+        return value
+
+    return parse
+
+
+def positive_float(what, zero=False):
+    """An argparse ``type`` accepting finite numbers above 0 (or from 0, with ``zero``)."""
+    import math
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+            raise argparse.ArgumentTypeError(
+                f"{what} must be {'at least 0' if zero else 'above 0'}, got {text}")
         return value
 
     return parse

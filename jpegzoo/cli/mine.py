@@ -11,8 +11,8 @@ def add_parser(commands):
         "mine-mutations",
         help="mine mutation sets for the mutated JPEG encoder from training photos "
              "(resumable: re-run the same command to continue)")
-    parser.add_argument("--images", default=os.path.join("..", "shared", "data", "train"),
-                        metavar="DIR", help="folder of training photos (PNG/JPEG)")
+    parser.add_argument("--images", required=True, metavar="DIR",
+                        help="folder of training photos (PNG/JPEG)")
     parser.add_argument("--work", default=os.path.join("training", "mutated_jpeg"),
                         metavar="DIR", help="working folder for samples and finished jobs")
     parser.add_argument("--output", metavar="FILE",
