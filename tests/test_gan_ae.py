@@ -1,4 +1,4 @@
-"""gan_ae (work in progress): critic, hinge losses, decoder fine-tuning variables."""
+"""gan_ae: critic, hinge losses, decoder fine-tuning variables."""
 
 import keras
 import numpy as np

@@ -1,4 +1,4 @@
-"""lossless_predictor (work in progress): files decode to the exact input, by wavefronts
+"""lossless_predictor: files decode to the exact input, by wavefronts
 of exact integer predictions."""
 
 import numpy as np

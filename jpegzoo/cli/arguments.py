@@ -1,4 +1,5 @@
-"""Argument types shared by the commands, with one-line errors."""
+"""Argument types shared by the commands: integers in a range, positive numbers, IJG
+quality lists, with one-line errors."""
 
 import argparse
 
@@ -30,3 +31,20 @@ def ijg_qualities(text):
     if not values or any(not 1 <= v <= 100 for v in values):
         raise ValueError(f"--qualities must lie in 1..100, got {text!r}")
     return sorted(set(values))
+
+
+def positive_float(what, zero=False):
+    """An argparse ``type`` accepting finite numbers above 0 (or from 0, with ``zero``)."""
+    import math
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+            raise argparse.ArgumentTypeError(
+                f"{what} must be {'at least 0' if zero else 'above 0'}, got {text}")
+        return value
+
+    return parse

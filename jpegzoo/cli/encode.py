@@ -3,7 +3,7 @@
 import argparse
 
 from jpegzoo import methods
-from jpegzoo.cli.arguments import bounded_int
+from jpegzoo.cli.arguments import bounded_int, positive_float
 from jpegzoo.imageio import check_output, read_image, write_atomic
 from jpegzoo.metrics import bpp
 
@@ -29,14 +29,14 @@ def add_parser(commands):
                         help="restart marker every MCUS MCUs (default 0: none)")
     parser.add_argument("--method", default="baseline", metavar="NAME",
                         help=f"encoding method: {', '.join(methods.names())} (default baseline)")
-    parser.add_argument("--lambda", dest="lam", type=_positive_float, metavar="L",
+    parser.add_argument("--lambda", dest="lam", type=positive_float("--lambda"), metavar="L",
                         help="mutated: rate-distortion trade-off at plain quality tables "
                              "(larger = closer to rounding; default: calibrated to match "
                              "libjpeg's SSIM at --quality); qtable: the generator's "
                              "trade-off bpp + L * (1 - MS-SSIM) (larger = higher quality)")
-    parser.add_argument("--target-ssim", type=_positive_float, metavar="SSIM",
+    parser.add_argument("--target-ssim", type=positive_float("--target-ssim"), metavar="SSIM",
                         help="mutated: the smallest file whose SSIM reaches this value")
-    parser.add_argument("--target-msssim", type=_positive_float, metavar="T",
+    parser.add_argument("--target-msssim", type=positive_float("--target-msssim"), metavar="T",
                         help="qtable: the smallest file found whose decoded MS-SSIM is at "
                              "least T (default: the MS-SSIM libjpeg reaches at --quality)")
     parser.add_argument("--per-image", action="store_true", default=None,
@@ -49,16 +49,6 @@ def add_parser(commands):
                         help="mutated: rate from the exact bit counter (default) or the "
                              "mutation_bitcount CNN")
     parser.set_defaults(run=run)
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def _method_options(args, method):

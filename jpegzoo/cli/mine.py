@@ -3,7 +3,7 @@
 import glob
 import os
 
-from jpegzoo.cli.arguments import bounded_int
+from jpegzoo.cli.arguments import bounded_int, ijg_qualities
 
 
 def add_parser(commands):
@@ -11,8 +11,8 @@ def add_parser(commands):
         "mine-mutations",
         help="mine mutation sets for the mutated JPEG encoder from training photos "
              "(resumable: re-run the same command to continue)")
-    parser.add_argument("--images", default=os.path.join("..", "shared", "data", "train"),
-                        metavar="DIR", help="folder of training photos (PNG/JPEG)")
+    parser.add_argument("--images", required=True, metavar="DIR",
+                        help="folder of training photos (PNG/JPEG)")
     parser.add_argument("--work", default=os.path.join("training", "mutated_jpeg"),
                         metavar="DIR", help="working folder for samples and finished jobs")
     parser.add_argument("--output", metavar="FILE",
@@ -34,7 +34,7 @@ def run(args):
                    for p in glob.glob(os.path.join(args.images, pattern)))
     if not paths:
         raise ValueError(f"{args.images}: no PNG or JPEG photos found")
-    qualities = _qualities(args.qualities)
+    qualities = ijg_qualities(args.qualities)
     config = mining.MiningConfig(blocks_per_image=args.blocks_per_image,
                                  l1_bound=args.l1_bound, set_size=args.set_size,
                                  seed=args.seed)
@@ -42,13 +42,3 @@ def run(args):
     sets, _ = mining.mine(paths, args.work, output, qualities, config, args.processes)
     sizes = ", ".join(f"q{q} {c} {len(v)}" for (q, c), v in sorted(sets.items()))
     print(f"wrote {output} ({sizes})")
-
-
-def _qualities(text):
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"--qualities must be comma-separated integers, got {text!r}") from None
-    if not values or any(not 1 <= v <= 100 for v in values):
-        raise ValueError(f"--qualities must lie in 1..100, got {text!r}")
-    return sorted(set(values))

@@ -1,5 +1,14 @@
 """Input pipelines: local image folders and TFDS catalog datasets, cut into patches.
 
+One data path for training: the zoo's trainers (:mod:`jpegzoo.training`, ``jpegzoo train``)
+read their photos with :func:`jpegzoo.datasets.photo_crops.load_photos` (numpy images of
+one or more folders, split into training and validation by a hash of each file name, the
+split of :mod:`jpegzoo.datasets.folder_split`) and cut them with that module's crop
+helpers; ``mutation_bitcount``'s block datasets (:mod:`jpegzoo.datasets.jpeg_blocks`) are
+written from the same photos. The TFDS builders and pipelines below are for retraining
+on catalog data (or a folder as a TFDS dataset) in your own tf.data code; no trainer of
+the zoo uses them.
+
 - :func:`image_folder` — a local folder of images as a TFDS dataset (prepared once,
   offline), split into ``train`` / ``validation`` by a stable hash of each file name.
 - :func:`catalog` — a TFDS catalog dataset by name; fails within seconds when it is not

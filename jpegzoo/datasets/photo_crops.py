@@ -1,4 +1,8 @@
-"""Training photos and the crops zoo models train on (numpy, deterministic given a rng)."""
+"""Training photos and the crops zoo models train on (numpy, deterministic given a rng).
+
+The one data path of the zoo's trainers (:mod:`jpegzoo.training`): every trainer loads its
+photos with :func:`load_photos`.
+"""
 
 from pathlib import Path
 
@@ -20,6 +24,15 @@ def load_photos(folders, validation_fraction=0.1, min_side=256):
             images = [read_image(Path(folder) / path) for path in paths]
             photos[split] += [i for i in images if i.ndim == 3 and min(i.shape[:2]) >= min_side]
     return photos
+
+
+def require_training_photos(photos, folders, min_side=256):
+    """ValueError naming ``folders`` when ``photos`` (of :func:`load_photos`) hold no
+    training photo."""
+    if not photos["train"]:
+        folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
+        raise ValueError(f"{', '.join(map(str, folders))}: no training photos (RGB, both "
+                         f"sides at least {min_side} px, outside the validation split)")
 
 
 def random_crops(rng, photos, batch, crop):

@@ -18,20 +18,19 @@ import numpy as np
 from jpegzoo.datasets.photo_crops import centre_crops, random_crops
 from jpegzoo.training.history import append_history, read_history
 
-
 #: Linear warm-up of a run that starts from trained weights (``init_weights``): a fresh
 #: Adam's first steps are large enough to undo what the weights learned.
 WARMUP_STEPS = 500
 
 
-def train_on_folder(images_dir, make_trainer, validate_every):
-    """Load the photos of ``images_dir`` (a folder or a list of folders; training/validation
-    split by name hash), build a
-    :class:`CropTrainer` with ``make_trainer(photos)``, run it; returns the best weights'
-    path (``work/<name>.weights.h5``)."""
-    from jpegzoo.datasets.photo_crops import load_photos
+def train_on_folder(images, make_trainer, validate_every):
+    """Load the photos of ``images`` (a folder or a list of folders; training/validation
+    split by name hash), build a :class:`CropTrainer` with ``make_trainer(photos)``, run
+    it; returns the best weights' path (``work/<name>.weights.h5``)."""
+    from jpegzoo.datasets.photo_crops import load_photos, require_training_photos
 
-    photos = load_photos(images_dir)
+    photos = load_photos(images)
+    require_training_photos(photos, images)
     print(f"{len(photos['train'])} training / {len(photos['validation'])} validation photos")
     trainer = make_trainer(photos)
     best = trainer.run(validate_every)

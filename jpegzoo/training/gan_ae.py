@@ -18,11 +18,8 @@ schedule. Step ``s`` trains level ``1 + s mod K`` on ``batch`` random crops. Val
 plus ``beta`` times ``1 - detail ratio``) is only logged: the newest weights are kept,
 since neither that score nor a moving critic's ranks GAN checkpoints well.
 
-    jpegzoo train gan_ae --images ../shared/data/train --work W
-    python -m jpegzoo.training.gan_ae --images ... --work W [--mode joint] [--steps N]
+    jpegzoo train gan_ae --images ../shared/data/train --work W --steps 2500 [--mode joint]
 """
-
-import argparse
 
 import numpy as np
 
@@ -138,32 +135,14 @@ class Trainer(CropTrainer):
         return float(np.mean(scores)), columns
 
 
-def train(images_dir, work_dir, steps=4000, batch_size=8, seed=0, learning_rate=1e-4,
-          init_weights=None, validate_every=500, mode="decoder",
+def train(images, work, steps=4000, batch_size=8, crop=128, learning_rate=1e-4,
+          validate_every=500, seed=0, init_weights=None, mode="decoder",
           adversarial_weight=ADVERSARIAL_WEIGHT):
-    """Train (or resume) in ``work_dir``; returns the best weights' path."""
-    return train_on_folder(images_dir, lambda photos: Trainer(
-        work_dir, photos, mode, batch_size or 8, 128, steps, learning_rate,
+    """Train (or resume) in ``work`` on the photos of ``images`` (a folder or a list of
+    folders); returns the weights' path. ``mode``: ``decoder`` or ``joint`` (see the
+    module docstring); ``adversarial_weight``: beta, the weight of the adversarial loss;
+    ``init_weights``: the ``compressive_ae`` weights to start from (default: the shipped
+    ones)."""
+    return train_on_folder(images, lambda photos: Trainer(
+        work, photos, mode, batch_size or 8, crop, steps, learning_rate,
         adversarial_weight, seed, init_weights), validate_every)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--mode", choices=MODES, default="decoder")
-    parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--adversarial-weight", type=float, default=ADVERSARIAL_WEIGHT)
-    parser.add_argument("--validate-every", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--init-weights", help="compressive_ae weights to start from "
-                                               "(default: the shipped ones)")
-    args = parser.parse_args(argv)
-    print(train(args.images, args.work, args.steps, args.batch, args.seed, args.learning_rate,
-                args.init_weights, args.validate_every, args.mode, args.adversarial_weight))
-
-
-if __name__ == "__main__":
-    main()

@@ -10,11 +10,8 @@ averaged over levels. Checkpoints (model, optimizer, step) live in ``work`` and 
 resumes from the newest; the best validation weights are written, with their integer
 coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each validation.
 
-    jpegzoo train compressive_ae --images ../shared/data/train --work W
-    python -m jpegzoo.training.learned_codec compressive_ae --images ... --work W --steps N
+    jpegzoo train compressive_ae --images ../shared/data/train --work W --steps 17000
 """
-
-import argparse
 
 import numpy as np
 
@@ -114,43 +111,28 @@ class Trainer(CropTrainer):
 LEARNING_RATES = {"compressive_ae": 3e-4, "dct_block_ae": 5e-4}
 
 
-def train(name, images_dir, work_dir, steps=16000, batch_size=8, seed=0, learning_rate=None,
-          init_weights=None, validate_every=1000, crop=128, **config):
-    """Train (or resume) codec ``name`` in ``work_dir``; returns the best weights' path."""
+def train(name, images, work, steps=16000, batch_size=8, crop=128, learning_rate=None,
+          validate_every=1000, seed=0, init_weights=None, **config):
+    """Train (or resume) codec ``name`` in ``work`` on the photos of ``images`` (a folder
+    or a list of folders); returns the best weights' path. ``learning_rate``: the peak
+    rate of the transforms (default: :data:`LEARNING_RATES`); ``config``: the model's."""
     learning_rate = learning_rate or LEARNING_RATES.get(name, 3e-4)
-    return train_on_folder(images_dir, lambda photos: Trainer(
-        name, work_dir, photos, batch_size or 8, crop, steps, learning_rate, seed,
+    return train_on_folder(images, lambda photos: Trainer(
+        name, work, photos, batch_size or 8, crop, steps, learning_rate, seed,
         init_weights, **config), validate_every)
 
 
-def train_compressive_ae(images_dir, work_dir, **options):
+def train_compressive_ae(images, work, steps=16000, batch_size=8, crop=128,
+                         learning_rate=LEARNING_RATES["compressive_ae"], validate_every=1000,
+                         seed=0, init_weights=None, **config):
     """``jpegzoo train compressive_ae`` (see :func:`train`)."""
-    return train("compressive_ae", images_dir, work_dir, **options)
+    return train("compressive_ae", images, work, steps, batch_size, crop, learning_rate,
+                 validate_every, seed, init_weights, **config)
 
 
-def train_dct_block_ae(images_dir, work_dir, **options):
+def train_dct_block_ae(images, work, steps=16000, batch_size=8, crop=128,
+                       learning_rate=LEARNING_RATES["dct_block_ae"], validate_every=1000,
+                       seed=0, init_weights=None, **config):
     """``jpegzoo train dct_block_ae`` (see :func:`train`)."""
-    return train("dct_block_ae", images_dir, work_dir, **options)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("name", choices=CODECS)
-    parser.add_argument("--images", required=True, nargs="+", metavar="DIR",
-                        help="folders of training photos (each split by name hash)")
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--steps", type=int, default=16000)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--crop", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float,
-                        help="peak rate of the transforms (default: LEARNING_RATES)")
-    parser.add_argument("--validate-every", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--init-weights")
-    args = parser.parse_args(argv)
-    print(train(args.name, args.images, args.work, args.steps, args.batch, args.seed,
-                args.learning_rate, args.init_weights, args.validate_every, args.crop))
-
-
-if __name__ == "__main__":
-    main()
+    return train("dct_block_ae", images, work, steps, batch_size, crop, learning_rate,
+                 validate_every, seed, init_weights, **config)

@@ -5,19 +5,20 @@ Random pixels of the training photos (every channel step) give integer context f
 sample minus its MED base prediction); the MLP minimises the code length in bits of the
 target under its discretized logistic. Photos split into training and validation as
 :mod:`jpegzoo.datasets` splits folders; the best weights by validation bits (with the
-integer residual tables) go to ``work/lossless_predictor.weights.h5``.
+integer residual tables) go to ``work/lossless_predictor.weights.h5``; an interrupted run
+resumes from its last finished epoch (Keras' ``BackupAndRestore`` in ``work/backup``) and
+``work/history.csv`` logs every epoch.
 
-    python -m jpegzoo.training.lossless_predictor --images ../shared/data/train --work W
+    jpegzoo train lossless_predictor --images ../shared/data/train --work W
 """
 
-import argparse
 import math
 from pathlib import Path
 
 import numpy as np
 
+from jpegzoo.datasets.photo_crops import load_photos, require_training_photos
 from jpegzoo.zoo.lossless_predictor import model as lp
-from jpegzoo.datasets.photo_crops import load_photos
 
 WEIGHTS = "lossless_predictor.weights.h5"
 
@@ -48,14 +49,17 @@ def code_length(targets, outputs):
     return -ops.log(ops.maximum(probability, 1e-9)) / math.log(2.0)
 
 
-def train(images_dir, work_dir, epochs=30, per_photo=60000, batch_size=4096, seed=0,
-          learning_rate=2e-3, hidden=(128, 128)):
-    """Train (or resume) in ``work_dir``; returns the best weights' path."""
+def train(images, work, epochs=30, per_photo=60000, batch_size=4096, learning_rate=2e-3,
+          seed=0, verbose=2, hidden=(128, 128)):
+    """Train (or resume) in ``work`` on ``per_photo`` random samples of each photo of
+    ``images`` (a folder or a list of folders); returns the best weights' path.
+    ``hidden``: the MLP's widths."""
     import keras
 
-    work = Path(work_dir)
+    work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    photos = load_photos(images_dir)
+    photos = load_photos(images)
+    require_training_photos(photos, images)
     train_x, train_y = samples(photos["train"], per_photo, seed)
     valid_x, valid_y = samples(photos["validation"] or photos["train"][:2], per_photo, seed + 1)
     model = lp.build_lossless_predictor(hidden)
@@ -64,7 +68,7 @@ def train(images_dir, work_dir, epochs=30, per_photo=60000, batch_size=4096, see
     model.compile(keras.optimizers.Adam(schedule), loss=code_length)
     model.fix_tables()
     best = str(work / WEIGHTS)
-    model.fit(train_x, train_y, batch_size=batch_size, epochs=epochs, verbose=2,
+    model.fit(train_x, train_y, batch_size=batch_size, epochs=epochs, verbose=verbose,
               validation_data=(valid_x, valid_y),
               callbacks=[keras.callbacks.BackupAndRestore(str(work / "backup")),
                          keras.callbacks.ModelCheckpoint(best, save_best_only=True,
@@ -72,16 +76,3 @@ def train(images_dir, work_dir, epochs=30, per_photo=60000, batch_size=4096, see
                          keras.callbacks.CSVLogger(str(work / "history.csv"), append=True)])
     return best
 
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--per-photo", type=int, default=60000)
-    args = parser.parse_args(argv)
-    print(train(args.images, args.work, args.epochs, args.per_photo))
-
-
-if __name__ == "__main__":
-    main()

@@ -9,16 +9,13 @@ lambdas. Checkpoints (model, optimizer, step) are kept in ``work`` and training 
 the newest one; the best validation weights are written to
 ``work/qtable_generator.weights.h5``.
 
-    jpegzoo train qtable_generator --images ../shared/data/train --work W \\
-        --epochs 32 --steps-per-epoch 250          # or: python -m jpegzoo.training.qtable_generator
+    jpegzoo train qtable_generator --images ../shared/data/train --work W --steps 8000
 """
-
-import argparse
 
 import numpy as np
 
-from jpegzoo.training.crop_loop import CropTrainer, adam, train_on_folder
 from jpegzoo.datasets.photo_crops import random_crops
+from jpegzoo.training.crop_loop import CropTrainer, adam, train_on_folder
 
 VALIDATION_LAMBDAS = (5.0, 20.0, 80.0, 300.0)
 
@@ -98,27 +95,10 @@ class Trainer(CropTrainer):
         return float(np.mean(losses)), {key: f"{value:.5f}" for key, value in self.last.items()}
 
 
-def train(images_dir, work_dir, steps=8000, batch_size=8, seed=0, learning_rate=1e-3,
-          init_weights=None, validate_every=250, crop=256):
-    """Train (or resume) in ``work_dir``; returns the path of the best weights."""
-    return train_on_folder(images_dir, lambda photos: Trainer(
-        work_dir, photos, batch_size, crop, steps, learning_rate, seed, init_weights),
+def train(images, work, steps=8000, batch_size=8, crop=256, learning_rate=1e-3,
+          validate_every=250, seed=0, init_weights=None):
+    """Train (or resume) in ``work`` on the photos of ``images`` (a folder or a list of
+    folders); returns the path of the best weights."""
+    return train_on_folder(images, lambda photos: Trainer(
+        work, photos, batch_size, crop, steps, learning_rate, seed, init_weights),
         validate_every)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--crop", type=int, default=256)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    print(train(args.images, args.work, args.steps, args.batch, args.seed, args.learning_rate,
-                crop=args.crop))
-
-
-if __name__ == "__main__":
-    main()

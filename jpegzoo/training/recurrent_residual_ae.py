@@ -9,11 +9,8 @@ PSNR after 1, 2, 4, ... iterations is logged beside it. Checkpoints, resume and 
 weights (``work/recurrent_residual_ae.weights.h5``) work as in
 :class:`jpegzoo.training.crop_loop.CropTrainer`.
 
-    jpegzoo train recurrent_residual_ae --images ../shared/data/train --work W
-    python -m jpegzoo.training.recurrent_residual_ae --images ... --work W --steps N
+    jpegzoo train recurrent_residual_ae --images ../shared/data/train --work W --steps 6000
 """
-
-import argparse
 
 from jpegzoo.training.crop_loop import WARMUP_STEPS, CropTrainer, adam, train_on_folder
 from jpegzoo.zoo.recurrent_residual_ae import STRIDE
@@ -76,29 +73,11 @@ class Trainer(CropTrainer):
         return float(loss), columns
 
 
-def train(images_dir, work_dir, steps=8000, batch_size=32, seed=0, learning_rate=5e-4,
-          init_weights=None, validate_every=500, crop=32, **config):
-    """Train (or resume) in ``work_dir``; returns the best weights' path."""
-    return train_on_folder(images_dir, lambda photos: Trainer(
-        work_dir, photos, batch_size or 32, crop, steps, learning_rate, seed=seed,
+def train(images, work, steps=8000, batch_size=32, crop=32, learning_rate=5e-4,
+          validate_every=500, seed=0, init_weights=None, **config):
+    """Train (or resume) in ``work`` on the photos of ``images`` (a folder or a list of
+    folders); returns the best weights' path. ``crop``: the crop side, a multiple of 16;
+    ``config``: the model's."""
+    return train_on_folder(images, lambda photos: Trainer(
+        work, photos, batch_size or 32, crop, steps, learning_rate, seed=seed,
         init_weights=init_weights, **config), validate_every)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--steps", type=int, default=8000)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--crop", type=int, default=32, help="crop side (a multiple of 16)")
-    parser.add_argument("--learning-rate", type=float, default=5e-4)
-    parser.add_argument("--validate-every", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--init-weights")
-    args = parser.parse_args(argv)
-    print(train(args.images, args.work, args.steps, args.batch, args.seed,
-                args.learning_rate, args.init_weights, args.validate_every, args.crop))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-"""``lossless_predictor``: a learned lossless image coder (work in progress, issue #8).
+"""``lossless_predictor``: a learned lossless image coder.
 
 The model is in :mod:`jpegzoo.zoo.lossless_predictor.model`; ``card.md`` and the shipped weights sit
 beside it."""

@@ -1,4 +1,4 @@
-"""``lossless_predictor``: a learned lossless image coder (work in progress, issue #8).
+"""``lossless_predictor``: a learned lossless image coder.
 
 Each sample (channels in the order G, R, B) is predicted from its causal neighbourhood by a
 small MLP that outputs a discretized-logistic distribution (mean and scale); the residual
