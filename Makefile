@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup demo test test-all lint wheel-check bench clean
 
 $(BIN)/jpegzoo: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ test: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q -m ''
+
+lint: setup
+	$(BIN)/ruff check .
+
+wheel-check: setup
+	$(BIN)/python .ci/check_wheel.py
 
 bench: setup
 	$(BIN)/python benchmarks/baseline_writer/run.py

@@ -12,12 +12,12 @@ import sys
 
 import numpy as np
 import pytest
+from crafted_files import png
 from PIL import Image
 
-from crafted_files import png
 from jpegzoo.cli import main
-from jpegzoo.layers.numerics.huffman import STD_DC_TABLES
 from jpegzoo.jpeg.reader import read_header
+from jpegzoo.layers.numerics.huffman import STD_DC_TABLES
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(REPO_ROOT, "jpegzoo", "data", "samples")
@@ -245,8 +245,8 @@ def test_encode_method_mutated(capsys, tmp_path, options):
                                      ["--target-msssim", "0.96", "--rdo"]])
 def test_encode_method_qtable(capsys, tmp_path, options):
     from jpegzoo import metrics
-    from jpegzoo.jpeg.reader import read_jpeg
     from jpegzoo.imageio import read_image
+    from jpegzoo.jpeg.reader import read_jpeg
 
     decoded, out = _encode_with(capsys, tmp_path, "qtable", options)
     if "--target-msssim" in options:
@@ -437,7 +437,7 @@ def test_info_on_our_file(capsys, written_jpeg):
     assert f"{written_jpeg.stat().st_size} bytes" in first
     assert out.count("IJG quality 75") == 3  # Y, Cb, Cr
     for name in ("Y ", "Cb", "Cr"):
-        line = next(l for l in out.splitlines() if l.strip().startswith(name))
+        line = next(row for row in out.splitlines() if row.strip().startswith(name))
         assert " bits (" in line and "bpp)" in line  # bits per component
     assert "Annex K" in out
     assert "quantization table" not in out
@@ -447,10 +447,10 @@ def test_info_tables(capsys, written_jpeg):
     status, out, err = _run(capsys, "info", written_jpeg, "--tables")
     assert status == 0, err
     lines = out.splitlines()
-    heads = [i for i, l in enumerate(lines) if "quantization table of component" in l]
+    heads = [i for i, row in enumerate(lines) if "quantization table of component" in row]
     assert len(heads) == 2  # luma and (shared) chroma table
     for head in heads:
-        grid = [[int(x) for x in l.split()] for l in lines[head + 1:head + 9]]
+        grid = [[int(x) for x in row.split()] for row in lines[head + 1:head + 9]]
         assert len(grid) == 8 and all(len(row) == 8 for row in grid)
     assert lines[heads[0] + 1].split()[0] == "8"  # IJG quality 75 luma DC step
 
@@ -591,8 +591,8 @@ def test_demo_images_folder_missing(capsys, tmp_path):
 @pytest.mark.parametrize("method,model", [("cae", "compressive_ae"), ("dct_ae", "dct_block_ae"),
                                           ("gan", "gan_ae")])
 def test_encode_and_decode_learned_codec(capsys, tmp_path, method, model):
-    from jpegzoo.jzc import read_jzc
     from jpegzoo.imageio import read_image
+    from jpegzoo.jzc import read_jzc
     from jpegzoo.zoo import codec as zoo_codec
     from jpegzoo.zoo import learned_codec
 

@@ -20,8 +20,16 @@ import tensorflow_datasets as tfds
 from PIL import Image
 
 import jpegzoo
-from jpegzoo.datasets import (DatasetError, DatasetUnavailableError, UnknownDatasetError,
-                              catalog, image_folder, load, patch_pipeline, resolve_data_dir)
+from jpegzoo.datasets import (
+    DatasetError,
+    DatasetUnavailableError,
+    UnknownDatasetError,
+    catalog,
+    image_folder,
+    load,
+    patch_pipeline,
+    resolve_data_dir,
+)
 from jpegzoo.datasets.folder_builder import ImageFolderBuilder
 from jpegzoo.datasets.folder_split import list_images, split_of
 from jpegzoo.datasets.patches import random_crop

@@ -10,11 +10,17 @@ import stat
 
 import numpy as np
 import pytest
+from crafted_files import png
 from PIL import Image, ImageFile
 
-from crafted_files import png
-from jpegzoo.imageio import (MAX_DIMENSION, ImageInputError, check_output, read_image,
-                             same_file, write_atomic)
+from jpegzoo.imageio import (
+    MAX_DIMENSION,
+    ImageInputError,
+    check_output,
+    read_image,
+    same_file,
+    write_atomic,
+)
 
 
 def _pixels(height=20, width=30, channels=3, seed=0):

@@ -4,11 +4,17 @@ from importlib.resources import files
 
 import numpy as np
 
-from jpegzoo.datasets.jpeg_blocks import (MAX_AC, exact_bits, image_blocks, mutate,
-                                          read_block_dataset, sample_examples,
-                                          write_block_dataset)
-from jpegzoo.jpeg import encode_scan, image_to_levels
+from jpegzoo.datasets.jpeg_blocks import (
+    MAX_AC,
+    exact_bits,
+    image_blocks,
+    mutate,
+    read_block_dataset,
+    sample_examples,
+    write_block_dataset,
+)
 from jpegzoo.imageio import read_image
+from jpegzoo.jpeg import encode_scan, image_to_levels
 
 
 def _image():

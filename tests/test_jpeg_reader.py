@@ -14,10 +14,8 @@ jpeglib = pytest.importorskip("jpeglib")
 Image = pytest.importorskip("PIL.Image")
 
 from jpegzoo.jpeg import encode, encode_scan, image_to_levels, write_jpeg  # noqa: E402
-from jpegzoo.jpeg.reader import (JpegInfo, ParsedJpeg, read_header,  # noqa: E402
-                                        read_jpeg)
-from jpegzoo.jpeg.structure import (ComponentLevels, JpegLevels,  # noqa: E402
-                                           ceil_div, scan_order)
+from jpegzoo.jpeg.reader import JpegInfo, ParsedJpeg, read_header, read_jpeg  # noqa: E402
+from jpegzoo.jpeg.structure import ComponentLevels, JpegLevels, ceil_div, scan_order  # noqa: E402
 from jpegzoo.layers.numerics.bit_counter import block_bits, dc_predictors  # noqa: E402
 from jpegzoo.layers.zigzag import ZIGZAG  # noqa: E402
 

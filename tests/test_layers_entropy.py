@@ -12,12 +12,28 @@ import pytest
 from PIL import Image
 
 from jpegzoo.layers import bit_counter, huffman
-from jpegzoo.layers.numerics.bit_counter import (block_bits, block_symbols, dc_predictors, extra_bits,
-                                        size_category, symbol_frequencies)
-from jpegzoo.layers.numerics.huffman import (STD_AC_TABLES, STD_DC_TABLES, HuffmanTable,
-                                    _merge_code_sizes, optimal_table)
-from jpegzoo.layers.numerics.standard import (INVERSE_ZIGZAG, STD_CHROMINANCE_QTABLE,
-                                     STD_LUMINANCE_QTABLE, ZIGZAG, quality_to_qtables)
+from jpegzoo.layers.numerics.bit_counter import (
+    block_bits,
+    block_symbols,
+    dc_predictors,
+    extra_bits,
+    size_category,
+    symbol_frequencies,
+)
+from jpegzoo.layers.numerics.huffman import (
+    STD_AC_TABLES,
+    STD_DC_TABLES,
+    HuffmanTable,
+    _merge_code_sizes,
+    optimal_table,
+)
+from jpegzoo.layers.numerics.standard import (
+    INVERSE_ZIGZAG,
+    STD_CHROMINANCE_QTABLE,
+    STD_LUMINANCE_QTABLE,
+    ZIGZAG,
+    quality_to_qtables,
+)
 
 jpeglib = pytest.importorskip("jpeglib")
 

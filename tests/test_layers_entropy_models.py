@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from jpegzoo.layers.numerics import range_coding
 from jpegzoo.layers.entropy_models import FactorizedEntropyModel, GaussianConditional
+from jpegzoo.layers.numerics import range_coding
 
 
 def test_bin_probabilities_sum_to_one_per_channel():

@@ -16,12 +16,30 @@ from PIL import Image
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from jpegzoo.layers import (BlockDCT, BlockIDCT, ChromaSubsample, ChromaUpsample,  # noqa: E402
-                            Dequantize, InverseZigzag, JpegAnalysis, JpegSynthesis, Quantize,
-                            RGBToYCbCr, YCbCrToRGB, Zigzag, crop_to, dct_matrix, mcu_size,
-                            pad_to_multiple)
-from jpegzoo.layers.numerics.standard import (INVERSE_ZIGZAG, ZIGZAG, component_qtables,  # noqa: E402
-                                     quality_to_qtables)
+from jpegzoo.layers import (  # noqa: E402
+    BlockDCT,
+    BlockIDCT,
+    ChromaSubsample,
+    ChromaUpsample,
+    Dequantize,
+    InverseZigzag,
+    JpegAnalysis,
+    JpegSynthesis,
+    Quantize,
+    RGBToYCbCr,
+    YCbCrToRGB,
+    Zigzag,
+    crop_to,
+    dct_matrix,
+    mcu_size,
+    pad_to_multiple,
+)
+from jpegzoo.layers.numerics.standard import (  # noqa: E402
+    INVERSE_ZIGZAG,
+    ZIGZAG,
+    component_qtables,
+    quality_to_qtables,
+)
 
 RNG_SEED = 1234
 

@@ -6,12 +6,12 @@ from importlib.resources import files
 import keras
 import numpy as np
 import pytest
+from crafted_files import renamed
 
 from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.compressive_ae import CompressiveAutoencoder, build_compressive_ae
 from jpegzoo.zoo.dct_block_ae import DctBlockAutoencoder, build_dct_block_ae
-from crafted_files import renamed
 
 LAMBDAS = (0.002, 0.01, 0.05)
 SAMPLE = files("jpegzoo") / "data" / "samples" / "kodim05_crop256.png"

@@ -37,8 +37,9 @@ def test_identical_to_libjpeg_turbo(height, width, channels, subsampling, qualit
 
 
 def test_identical_on_a_photo_crop():
-    from jpegzoo.imageio import read_image
     from importlib.resources import files
+
+    from jpegzoo.imageio import read_image
 
     path = files("jpegzoo") / "data" / "samples" / "kodim23_crop256.png"
     image = read_image(str(path))[:251, :237]

@@ -3,9 +3,9 @@ of exact integer predictions."""
 
 import numpy as np
 import pytest
+from crafted_files import renamed
 
 from jpegzoo.zoo.lossless_predictor import model as lp
-from crafted_files import renamed
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import tensorflow as tf
 from PIL import Image
 
 from jpegzoo import metrics, zoo
+from jpegzoo.imageio import decode_jpeg
 from jpegzoo.jpeg.baseline import encode as write_jpeg
 from jpegzoo.jpeg.baseline import image_to_levels
-from jpegzoo.layers.rate_estimators import LogMagnitudeRate, l1_level_proxy
 from jpegzoo.layers.numerics.standard import quality_to_qtables
-from jpegzoo.imageio import decode_jpeg
+from jpegzoo.layers.rate_estimators import LogMagnitudeRate, l1_level_proxy
 from jpegzoo.zoo.qtable_generator import inference, method, rate_fit, rate_model
 from jpegzoo.zoo.qtable_generator.generator import build_qtable_generator
 from jpegzoo.zoo.qtable_generator.objective import RateDistortion, integer_tables

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from crafted_files import renamed
 
 from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.recurrent_residual_ae import model as rr
-from crafted_files import renamed
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +129,10 @@ def test_keras_archive_loads_in_safe_mode(model, tmp_path):
 
 
 def test_shipped_model_ladder_improves_with_every_iteration():
+    from importlib.resources import files
+
     from jpegzoo import metrics, zoo
     from jpegzoo.imageio import read_image
-    from importlib.resources import files
 
     model = zoo.load("recurrent_residual_ae")
     image = read_image(str(files("jpegzoo") / "data" / "samples" / "kodim23_crop256.png"))

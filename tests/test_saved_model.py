@@ -24,9 +24,13 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from jpegzoo.cli import main  # noqa: E402
-from jpegzoo.export import saved_model  # noqa: E402
-from jpegzoo.export.saved_model import (export_saved_model, load_serving,  # noqa: E402
-                                        model_names, serving_signature, write_models_config)
+from jpegzoo.export.saved_model import (  # noqa: E402
+    export_saved_model,
+    load_serving,
+    model_names,
+    serving_signature,
+    write_models_config,
+)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(REPO_ROOT, "docs", "serving.md")

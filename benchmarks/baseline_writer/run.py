@@ -21,14 +21,13 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from jpegzoo.imageio import decode_jpeg, read_image
 from jpegzoo.jpeg import encode, image_to_levels
 from jpegzoo.jpeg.writer import scan_blocks
-from jpegzoo.imageio import read_image
 from jpegzoo.layers.numerics.bit_counter import block_bits
 from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 from jpegzoo.metrics import psnr
-from jpegzoo.imageio import decode_jpeg
-    from jpegzoo.reference_codecs import pillow_encode
+from jpegzoo.reference_codecs import pillow_encode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)

@@ -21,7 +21,6 @@ import os
 import sys
 import time
 
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
 FIELDS = ["image", "method", "subsampling", "quality", "bytes", "bpp", "psnr", "ssim",
@@ -29,8 +28,8 @@ FIELDS = ["image", "method", "subsampling", "quality", "bytes", "bpp", "psnr", "
 
 
 def _encoders():
-    from jpegzoo.reference_codecs import mozjpeg_encode, pillow_encode
     from jpegzoo import zoo
+    from jpegzoo.reference_codecs import mozjpeg_encode, pillow_encode
 
     encode = zoo.load("mutated_jpeg").compress
     return {
@@ -45,8 +44,7 @@ def _encoders():
 def measure_image(path):
     """Encode one image with every method/subsampling/quality; returns its rows."""
     from jpegzoo import metrics
-    from jpegzoo.imageio import read_image
-    from jpegzoo.imageio import decode_jpeg
+    from jpegzoo.imageio import decode_jpeg, read_image
 
     name = os.path.splitext(os.path.basename(path))[0]
     image = read_image(path)

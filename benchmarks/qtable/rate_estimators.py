@@ -24,8 +24,8 @@ QUALITIES = (10, 20, 30, 50, 75, 90, 95)
 def measure(paths):
     from tqdm import tqdm
 
-    from jpegzoo.jpeg.baseline import image_to_levels
     from jpegzoo.imageio import read_image
+    from jpegzoo.jpeg.baseline import image_to_levels
     from jpegzoo.zoo.qtable_generator import rate_fit, rate_model
 
     weights = rate_model.load_weights()

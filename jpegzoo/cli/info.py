@@ -19,7 +19,6 @@ def add_parser(commands):
 
 def run(args):
     from jpegzoo.jpeg.reader import read_header, read_jpeg
-
     from jpegzoo.jzc import MAGIC
 
     with open(args.file, "rb") as handle:

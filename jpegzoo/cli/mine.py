@@ -19,10 +19,12 @@ def add_parser(commands):
                         help="where to write the sets (default: WORK/mutation_sets.npz)")
     parser.add_argument("--qualities", default="10,20,30,40,50,60,70,80,90,95",
                         help="comma-separated IJG qualities")
-    parser.add_argument("--blocks-per-image", type=bounded_int("--blocks-per-image", 1, 100000), default=1000)
+    parser.add_argument("--blocks-per-image", default=1000,
+                        type=bounded_int("--blocks-per-image", 1, 100000))
     parser.add_argument("--l1-bound", type=bounded_int("--l1-bound", 1, 64), default=6)
     parser.add_argument("--set-size", type=bounded_int("--set-size", 1, 1024), default=64)
-    parser.add_argument("--processes", type=bounded_int("--processes", 1, 256), default=os.cpu_count() or 1)
+    parser.add_argument("--processes", type=bounded_int("--processes", 1, 256),
+                        default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(run=run)
 

@@ -6,16 +6,21 @@ the reference writer. With ``dct_method="islow"`` (the default) every step is bi
 with libjpeg-turbo -- fixed-point colour conversion, downsampling rounding, integer DCT,
 quantization and the DC-only dummy blocks it codes beyond a component's edge -- so the
 files equal what libjpeg-turbo writes for the same tables and options; ``"float"`` uses
-the exact orthonormal DCT the models train with. Inputs are uint8 arrays ``[H, W, 3]`` (RGB) or ``[H, W]`` /
-``[H, W, 1]`` (grey).
+the exact orthonormal DCT the models train with. Inputs are uint8 arrays ``[H, W, 3]``
+(RGB) or ``[H, W]`` / ``[H, W, 1]`` (grey).
 """
 
 import numpy as np
 
 from jpegzoo.jpeg.structure import MAX_DIMENSION, ComponentLevels, JpegLevels, ceil_div
 from jpegzoo.jpeg.writer import write_jpeg
-from jpegzoo.layers.numerics.standard import (chroma_factors, component_qtables, luma_sampling_factors,
-                                      quality_to_qtables)
+from jpegzoo.layers.numerics.standard import (
+    chroma_factors,
+    component_qtables,
+    luma_sampling_factors,
+    quality_to_qtables,
+)
+
 
 def validate_pixels(image):
     """Check a pixel array and return it as uint8 ``[H, W, C]`` with C in {1, 3}."""

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from jpegzoo.jpeg.structure import coded_levels, scan_order
-from jpegzoo.layers.numerics.bit_counter import (EOB, ZRL, block_symbols, dc_predictors, extra_bits,
-                                        symbol_bits, symbol_frequencies)
+from jpegzoo.layers.numerics.bit_counter import (
+    EOB,
+    ZRL,
+    block_symbols,
+    dc_predictors,
+    extra_bits,
+    symbol_bits,
+    symbol_frequencies,
+)
 from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES, optimal_table
 from jpegzoo.layers.numerics.standard import ZIGZAG
 

@@ -78,7 +78,8 @@ class RGBToYCbCr(_AffineColor):
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
 class YCbCrToRGB(_AffineColor):
-    """``[..., 3]`` JFIF YCbCr samples (0..255) -> RGB samples (0..255, not clipped unless rounding)."""
+    """``[..., 3]`` JFIF YCbCr samples (0..255) -> RGB samples (0..255; not clipped unless
+    rounding)."""
 
     def call(self, ycbcr):
         return self._affine(ycbcr, YCBCR_TO_RGB, YCBCR_OFFSET, np.zeros(3))

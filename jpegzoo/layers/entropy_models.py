@@ -118,8 +118,8 @@ class FactorizedEntropyModel(keras.layers.Layer):
         return self._tables
 
     def compute_coding_tables(self, max_value=1024, tail_mass=1e-9, precision=24):
-        """Integer :class:`~jpegzoo.layers.numerics.range_coding.CodingTables` of the learned density
-        (computed in float): per channel the integer support holding all but ``tail_mass``
+        """Integer :class:`~jpegzoo.layers.numerics.range_coding.CodingTables` of the learned
+        density (computed in float): per channel the integer support holding all but ``tail_mass``
         of the mass within ``[-max_value, max_value]``; the rest goes to the escape
         symbol."""
         from jpegzoo.layers.numerics.range_coding import tables_from_pmf

@@ -18,11 +18,17 @@ import keras
 from keras import ops
 
 from jpegzoo.layers.color import RGBToYCbCr, YCbCrToRGB, round_half_away, straight_through
-from jpegzoo.layers.dct import (BLOCK, BlockDCT, BlockIDCT, crop_to, image_from_blocks,
-                                pad_to_multiple)
+from jpegzoo.layers.dct import (
+    BLOCK,
+    BlockDCT,
+    BlockIDCT,
+    crop_to,
+    image_from_blocks,
+    pad_to_multiple,
+)
 from jpegzoo.layers.numerics.islow_dct import islow_idct
-from jpegzoo.layers.quantization import Dequantize, Quantize
 from jpegzoo.layers.numerics.standard import chroma_factors, component_qtables  # noqa: F401
+from jpegzoo.layers.quantization import Dequantize, Quantize
 from jpegzoo.layers.subsampling import ChromaSubsample, ChromaUpsample
 
 LEVEL_SHIFT = 128.0

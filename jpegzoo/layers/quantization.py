@@ -9,8 +9,13 @@ import numpy as np
 from keras import ops
 
 from jpegzoo.layers.color import round_half_away, straight_through
-from jpegzoo.layers.numerics.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,  # noqa: F401
-                                      quality_scaling, quality_to_qtables, scale_qtable)
+from jpegzoo.layers.numerics.standard import (  # noqa: F401
+    STD_CHROMINANCE_QTABLE,
+    STD_LUMINANCE_QTABLE,
+    quality_scaling,
+    quality_to_qtables,
+    scale_qtable,
+)
 
 QUANTIZE_MODES = ("hard", "ste", "noise")
 

@@ -12,8 +12,11 @@ import keras
 from keras import ops
 
 from jpegzoo.layers.color import straight_through
-from jpegzoo.layers.numerics.standard import (SUBSAMPLING_FACTORS, chroma_factors,  # noqa: F401
-                                      luma_sampling_factors)
+from jpegzoo.layers.numerics.standard import (  # noqa: F401
+    SUBSAMPLING_FACTORS,
+    chroma_factors,
+    luma_sampling_factors,
+)
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")

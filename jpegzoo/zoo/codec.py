@@ -21,7 +21,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-
 #: What to say when a decoding option does not apply to a file.
 DECODE_OPTION_HINTS = {"iterations": " (only progressive files, recurrent_residual_ae's, "
                                      "have iterations)"}

@@ -139,8 +139,8 @@ def symbol_frequencies(symbols, table_ids=None, num_tables=1):
 def symbol_bits(symbols, dc_tables, ac_tables, table_ids=None):
     """Exact entropy-coded bits per block (int64 [N]) of a :class:`BlockSymbols`.
 
-    ``dc_tables`` / ``ac_tables`` are :class:`~jpegzoo.layers.numerics.huffman.HuffmanTable` objects,
-    or sequences of them with ``table_ids`` (int [N]) choosing one per block.
+    ``dc_tables`` / ``ac_tables`` are :class:`~jpegzoo.layers.numerics.huffman.HuffmanTable`
+    objects, or sequences of them with ``table_ids`` (int [N]) choosing one per block.
     Raises ValueError if a symbol that occurs has no code in its table.
     """
     n = symbols.num_blocks

@@ -48,7 +48,8 @@ class HuffmanTable:
 
     def require(self, symbol_counts, what):
         """Raise if a symbol that occurs (count > 0) has no code in this table."""
-        missing = np.nonzero((np.asarray(symbol_counts) > 0) & (self.lengths[:len(symbol_counts)] == 0))[0]
+        used = np.asarray(symbol_counts) > 0
+        missing = np.nonzero(used & (self.lengths[:len(symbol_counts)] == 0))[0]
         if missing.size:
             raise ValueError(f"{what} Huffman table has no code for symbol(s) "
                              f"{', '.join(hex(int(s)) for s in missing[:8])}")

@@ -24,8 +24,16 @@ import keras
 import numpy as np
 from keras import ops
 
-from jpegzoo.layers import (GDN, IGDN, STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,
-                            BlockDCT, BlockIDCT, RGBToYCbCr, YCbCrToRGB)
+from jpegzoo.layers import (
+    GDN,
+    IGDN,
+    STD_CHROMINANCE_QTABLE,
+    STD_LUMINANCE_QTABLE,
+    BlockDCT,
+    BlockIDCT,
+    RGBToYCbCr,
+    YCbCrToRGB,
+)
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.compressive_ae import LAMBDAS
 

@@ -176,7 +176,8 @@ class LosslessPredictor(keras.Model):
         if len(contents.streams) != 1 or tuple(contents.streams[0].shape) != (height, width, 3):
             raise ValueError("corrupt .jzc file: expected one [H, W, 3] residual stream")
         decoder = range_decoder(contents.streams[0].data)
-        canvas, parameters = padded(np.zeros((height, width, 3), np.uint8)), integer_parameters(self)
+        canvas = padded(np.zeros((height, width, 3), np.uint8))
+        parameters = integer_parameters(self)
         models = [categorical(self.tables, table) for table in range(len(SCALES))]
         for ys, xs in wavefronts(height, width):
             for step, channel in enumerate(CHANNEL_ORDER):

@@ -16,8 +16,13 @@ Units: sum of squared errors over R, G and B of 8-bit pixels (SSE).
 
 import numpy as np
 
-from jpegzoo.zoo.mutated_jpeg.reconstruction import (blocks_of, decode_plane, fancy_upsample,
-                                                     upsample_plane, ycbcr_to_rgb)
+from jpegzoo.zoo.mutated_jpeg.reconstruction import (
+    blocks_of,
+    decode_plane,
+    fancy_upsample,
+    upsample_plane,
+    ycbcr_to_rgb,
+)
 
 CHUNK_PIXELS = 1 << 22
 #: SSIM's stabilizing constant C2 = (0.03 * 255)^2 for 8-bit images.
@@ -47,7 +52,7 @@ def structure_weights(original):
     variance = blocks.var(axis=(1, 3)).mean(axis=-1)  # [H/8, W/8]
     weight = 1.0 / (2 * variance + SSIM_C2)
     weight /= weight.mean()
-    return np.repeat(np.repeat(weight, 8, axis=0), 8, axis=1).astype(np.float32)  # candidate pixels per vectorized step (bounds memory to ~100 MB)
+    return np.repeat(np.repeat(weight, 8, axis=0), 8, axis=1).astype(np.float32)
 
 
 class DecodedImage:

@@ -23,11 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jpegzoo.jpeg.baseline import fill_dummy_blocks, resolve_qtables, validate_pixels
+from jpegzoo.jpeg.baseline import fill_dummy_blocks, validate_pixels
 from jpegzoo.jpeg.structure import ComponentLevels, JpegLevels, ceil_div, scan_order
 from jpegzoo.jpeg.writer import scan_blocks, write_jpeg
 from jpegzoo.layers.numerics.bit_counter import block_symbols, symbol_frequencies
-from jpegzoo.layers.numerics.huffman import MAX_CODE_LENGTH, STD_AC_TABLES, STD_DC_TABLES, optimal_table
+from jpegzoo.layers.numerics.huffman import (
+    MAX_CODE_LENGTH,
+    STD_AC_TABLES,
+    STD_DC_TABLES,
+    optimal_table,
+)
 from jpegzoo.layers.numerics.standard import INVERSE_ZIGZAG, ZIGZAG, component_qtables
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
 from jpegzoo.zoo.mutated_jpeg.dc_path import INFEASIBLE, best_dc_path, dc_bits

@@ -17,8 +17,12 @@ from importlib.resources import files
 
 import numpy as np
 
-from jpegzoo.layers.numerics.standard import (STD_CHROMINANCE_QTABLE, STD_LUMINANCE_QTABLE,
-                                     quality_scaling, scale_qtable)
+from jpegzoo.layers.numerics.standard import (
+    STD_CHROMINANCE_QTABLE,
+    STD_LUMINANCE_QTABLE,
+    quality_scaling,
+    scale_qtable,
+)
 
 #: mu used when no calibration is shipped (the calibration records the one it chose).
 DEFAULT_MU = 320.0

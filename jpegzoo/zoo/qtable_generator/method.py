@@ -65,8 +65,8 @@ def reference_msssim(image, quality, subsampling):
     """MS-SSIM of libjpeg's tables at IJG ``quality`` on this image (our writer is
     coefficient-exact with libjpeg-turbo)."""
     from jpegzoo import metrics
-    from jpegzoo.jpeg.baseline import encode
     from jpegzoo.imageio import decode_jpeg
+    from jpegzoo.jpeg.baseline import encode
 
     return metrics.ms_ssim(image, decode_jpeg(encode(image, quality=quality,
                                                      subsampling=subsampling)))
@@ -130,9 +130,8 @@ def _check_target(target, small, shape):
 
 
 def _optimized(image, lam, init, subsampling):
-    from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
-
     from jpegzoo.metrics import MS_SSIM_MIN_SIZE
+    from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
 
     if image.ndim != 3 or min(image.shape[:2]) < MS_SSIM_MIN_SIZE:
         raise ValueError(f"the per-image optimizer needs an RGB image of at least "

@@ -18,8 +18,6 @@ import json
 import numpy as np
 
 
-
-
 def random_tables(rng, quality_range=(5, 97), spread=0.35):
     """Luma and chroma tables ``[2, 64]``: IJG tables at a random quality, every entry
     multiplied by ``exp(N(0, spread))`` and clipped to 1..255."""
@@ -60,8 +58,7 @@ def exact_block_bits(jpeg):
 def block_features(levels):
     """Features ``[N, 130]`` (log magnitudes, nonzero flags, any-AC flag, 1) of int
     levels ``[rows, cols, 64]``, as :class:`LogMagnitudeRate` computes them."""
-    from jpegzoo.layers.rate_estimators import (any_ac_feature, dc_differences,
-                                                magnitude_features)
+    from jpegzoo.layers.rate_estimators import any_ac_feature, dc_differences, magnitude_features
 
     y = np.asarray(levels, np.float32)[None, :, :, None, :]
     log_level, nonzero = (np.asarray(f) for f in magnitude_features(dc_differences(y)))
