@@ -41,6 +41,8 @@ class Method:
         options: extra keyword arguments the encoder accepts beyond the common ones
             (e.g. ``lam`` for ``--lambda``).
         in_demo: whether ``jpegzoo demo`` runs it by default.
+        needs_tensorflow: whether encoding imports TensorFlow (the command line then
+            starts it quietly first: :mod:`jpegzoo.tensorflow_runtime`).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Method:
     suffix: str = ".jpg"
     options: tuple = ()
     in_demo: bool = True
+    needs_tensorflow: bool = True
 
     def load(self):
         """The encoder function (imports the encoder; a zoo codec loads on first use)."""
@@ -137,7 +140,8 @@ def _register_zoo_codecs():
 register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT "
          "and coder", encoder="jpegzoo.jpeg.baseline:encode")
 register("pillow", "reference: libjpeg-turbo through Pillow (same tables and options), for "
-         "comparison", encoder="jpegzoo.reference_codecs:pillow_encode")
+         "comparison", encoder="jpegzoo.reference_codecs:pillow_encode", needs_tensorflow=False)
 register("mozjpeg", "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis "
-         "quantization, optimized Huffman", encoder="jpegzoo.reference_codecs:mozjpeg_encode")
+         "quantization, optimized Huffman", encoder="jpegzoo.reference_codecs:mozjpeg_encode",
+         needs_tensorflow=False)
 _register_zoo_codecs()

@@ -721,3 +721,15 @@ def test_lossless_method_round_trips_exactly(capsys, tmp_path):
     status, _, err = _run(capsys, "encode", source, tmp_path / "y.jzc", "--method",
                           "lossless", "-q", "2")
     _assert_one_line_error(status, err, "one quality level")
+
+
+def test_commands_print_only_their_own_lines(tmp_path):
+    """TensorFlow's C++ start-up lines (cuda stubs, cuInit) never reach the user."""
+    coded = tmp_path / "out.jzc"
+    for args in (["encode", SAMPLE, coded, "--method", "cae", "-q", "1"],
+                 ["decode", coded, tmp_path / "out.png"],
+                 ["encode", SAMPLE, tmp_path / "out.jpg"]):
+        result = subprocess.run([sys.executable, "-m", "jpegzoo.cli", *map(str, args)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == "" and len(result.stdout.splitlines()) == 1, result

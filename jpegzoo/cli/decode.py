@@ -27,8 +27,10 @@ def run(args):
     with open(args.input, "rb") as handle:
         data = handle.read()
     check_output(args.output, inputs=[args.input])
+    from jpegzoo.tensorflow_runtime import start_tensorflow
     from jpegzoo.zoo.codec import decompress_jzc
 
+    start_tensorflow()
     options = {} if args.iterations is None else {"iterations": args.iterations}
     image = decompress_jzc(data, **options)
     buffer = io.BytesIO()

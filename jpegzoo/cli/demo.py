@@ -29,6 +29,7 @@ def add_parser(commands):
 
 def run(args):
     from jpegzoo import evaluation, methods
+    from jpegzoo.tensorflow_runtime import start_tensorflow
 
     method_names = [m.strip() for m in args.methods.split(",") if m.strip()]
     for name in method_names:
@@ -40,6 +41,7 @@ def run(args):
     print(f"jpegzoo demo: {len(images)} images x {len(qualities)} qualities x "
           f"{len(method_names)} methods ({', '.join(method_names)}), {args.subsampling}, "
           f"optimized Huffman tables")
+    start_tensorflow()
     start = time.perf_counter()
     points = evaluation.evaluate(images, method_names, qualities, subsampling=args.subsampling,
                                  output_folder=files)

@@ -6,6 +6,7 @@ from jpegzoo import methods
 from jpegzoo.cli.arguments import bounded_int, positive_float
 from jpegzoo.imageio import check_output, read_image, write_atomic
 from jpegzoo.metrics import bpp
+from jpegzoo.tensorflow_runtime import start_tensorflow
 
 
 def add_parser(commands):
@@ -69,6 +70,8 @@ def run(args):
     image = read_image(args.input)
     # refuse a bad output path before loading the encoder (TensorFlow) and encoding
     check_output(args.output, inputs=[args.input])
+    if method.needs_tensorflow:
+        start_tensorflow()
     encoder = method.load()
     if args.optimize is not None:
         options["optimize"] = args.optimize

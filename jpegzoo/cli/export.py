@@ -29,6 +29,7 @@ def run(args):
 
     from jpegzoo import zoo
     from jpegzoo.export import saved_model
+    from jpegzoo.tensorflow_runtime import start_tensorflow
 
     # refuse a bad name or an existing version before loading TensorFlow's model
     target = saved_model.version_dir(args.directory, args.name, args.version)
@@ -37,6 +38,7 @@ def run(args):
                               f"(pass --overwrite to replace it)")
     if os.path.exists(args.directory) and not os.path.isdir(args.directory):
         raise NotADirectoryError(f"{args.directory}: not a directory")
+    start_tensorflow()
     model = zoo.load(args.name)  # unknown names: ValueError listing the known ones
     path = saved_model.export_saved_model(model, args.directory, version=args.version,
                                           name=args.name, overwrite=args.overwrite)

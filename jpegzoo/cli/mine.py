@@ -30,6 +30,7 @@ def add_parser(commands):
 
 
 def run(args):
+    from jpegzoo.tensorflow_runtime import start_tensorflow
     from jpegzoo.zoo.mutated_jpeg import mining
 
     paths = sorted(p for pattern in ("*.png", "*.jpg", "*.jpeg")
@@ -40,6 +41,7 @@ def run(args):
     config = mining.MiningConfig(blocks_per_image=args.blocks_per_image,
                                  l1_bound=args.l1_bound, set_size=args.set_size,
                                  seed=args.seed)
+    start_tensorflow()
     output = args.output or os.path.join(args.work, "mutation_sets.npz")
     sets, _ = mining.mine(paths, args.work, output, qualities, config, args.processes)
     sizes = ", ".join(f"q{q} {c} {len(v)}" for (q, c), v in sorted(sets.items()))

@@ -70,6 +70,7 @@ def add_parser(commands):
 
 def run(args):
     from jpegzoo import training
+    from jpegzoo.tensorflow_runtime import start_tensorflow
 
     trainer = training.trainer(args.name)  # unknown or untrainable names fail first
     taken = inspect.signature(trainer).parameters
@@ -89,5 +90,6 @@ def run(args):
             raise ValueError(f"{folder}: training image folder not found")
     images = args.images[0] if len(args.images) == 1 else args.images
     work = args.work or os.path.join("training", args.name)
+    start_tensorflow()
     best = training.train(args.name, images, work, **options)
     print(f"best weights: {best}")
