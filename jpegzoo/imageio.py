@@ -53,6 +53,11 @@ class ImageInputError(ValueError):
     """An input image that jpegzoo cannot use; the message says why."""
 
 
+class FirstFrameWarning(UserWarning):
+    """An input with several frames (animated GIF or PNG, multi-page TIFF) of which only
+    the first is used."""
+
+
 def read_image(path):
     """Read an image file as uint8 ``[H, W, 3]`` (RGB) or ``[H, W]`` (grey).
 
@@ -90,13 +95,80 @@ def _read_image(path, Image):
     with image:
         _check_size(path, image.size)
         mode = _accepted_mode(path, image)
+        frames = getattr(image, "n_frames", 1)
+        if frames > 1:
+            warnings.warn(f"{path}: has {frames} frames (animation or pages); only the "
+                          "first is used", FirstFrameWarning, stacklevel=3)
         try:
             image.load()
             pixels = np.asarray(image.convert(mode) if image.mode != mode else image)
         except _DECODE_ERRORS as error:
             raise ImageInputError(f"{path}: truncated or corrupt image "
                                   f"({_reason(error)})") from None
+        if image.format == "PNG":
+            _check_png_rows(path)
     return np.ascontiguousarray(pixels, dtype=np.uint8)
+
+
+#: Samples per pixel of each PNG colour type (grey, RGB, palette, grey+alpha, RGBA).
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+#: Adam7 passes: (first row, first column, row step, column step).
+_ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
+          (1, 0, 2, 1))
+
+
+def _png_expected_bytes(width, height, depth, colour, interlaced):
+    """Bytes of the filtered scanlines a PNG of this header must inflate to."""
+    bits = depth * _PNG_CHANNELS.get(colour, 1)
+    passes = _ADAM7 if interlaced else ((0, 0, 1, 1),)
+    total = 0
+    for row0, col0, row_step, col_step in passes:
+        rows = max(0, -(-(height - row0) // row_step))
+        cols = max(0, -(-(width - col0) // col_step))
+        if rows and cols:
+            total += rows * (1 + -(-cols * bits // 8))
+    return total
+
+
+def _check_png_rows(path):
+    """Refuse a PNG whose image data holds fewer rows than its header declares (Pillow
+    fills the missing rows with black and reports no error)."""
+    import zlib
+
+    with open(path, "rb") as stream:
+        stream.read(8)
+        inflater, produced, expected = zlib.decompressobj(), 0, None
+        while True:
+            head = stream.read(8)
+            if len(head) < 8:
+                break
+            length, kind = struct.unpack(">I4s", head)
+            if kind == b"IHDR":
+                width, height, depth, colour, _, _, interlace = struct.unpack(
+                    ">IIBBBBB", stream.read(13))
+                expected = _png_expected_bytes(width, height, depth, colour, interlace)
+                stream.seek(length - 13 + 4, os.SEEK_CUR)
+            elif kind == b"IDAT":
+                remaining = length
+                while remaining:
+                    chunk = stream.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                    # count the inflated bytes in bounded pieces, never holding them all
+                    data = inflater.decompress(chunk, 1 << 20)
+                    produced += len(data)
+                    while inflater.unconsumed_tail:
+                        produced += len(inflater.decompress(inflater.unconsumed_tail,
+                                                            1 << 20))
+                stream.seek(4, os.SEEK_CUR)
+            elif kind == b"IEND":
+                break
+            else:
+                stream.seek(length + 4, os.SEEK_CUR)
+    if expected is not None and produced < expected:
+        raise ImageInputError(f"{path}: truncated image: its data holds "
+                              f"{produced} of the {expected} bytes its header declares")
 
 
 def _reason(error):
@@ -192,7 +264,8 @@ def _umask():
 
 def check_output(path, inputs=()):
     """Raise :class:`ImageInputError` unless ``path`` can take an output: not one of
-    ``inputs``, not a folder, in an existing folder. Returns that folder."""
+    ``inputs``, not a folder, in an existing folder we may write to (checked before any
+    work, by creating and removing a temporary file there). Returns that folder."""
     for source in inputs:
         if same_file(path, source):
             raise ImageInputError(f"{path}: output path is the input file; choose another "
@@ -202,6 +275,12 @@ def check_output(path, inputs=()):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ImageInputError(f"{path}: output folder {folder} does not exist")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".jpegzoo-check-"):
+            pass
+    except OSError as error:
+        raise ImageInputError(f"{path}: cannot write to the output folder {folder} "
+                              f"({error.strerror or _reason(error)})") from None
     return folder
 
 

@@ -423,3 +423,51 @@ def test_write_atomic_permissions_follow_umask(tmp_path, mask, expected):
         left = os.umask(previous)
     assert left == mask  # write_atomic leaves the umask as it found it
     assert stat.S_IMODE(os.stat(tmp_path / "out.jpg").st_mode) == expected
+
+
+def test_png_with_fewer_rows_than_declared_is_refused(tmp_path):
+    """Pillow decodes it with black rows and no error; jpegzoo refuses it."""
+    rows = b"".join(b"\0" + bytes([200] * 30) for _ in range(5))  # 5 of 20 rows, 10 px wide
+    path = tmp_path / "short.png"
+    path.write_bytes(png(10, 20, raw=rows))
+    with pytest.raises(ImageInputError, match="truncated image.*155 of the 620 bytes"):
+        read_image(path)
+
+
+@pytest.mark.parametrize("colour,depth,channels", [(2, 8, 3), (0, 8, 1), (0, 1, 1)])
+def test_complete_png_passes_the_row_check(tmp_path, colour, depth, channels):
+    width, height = 13, 7
+    row = 1 + -(-width * depth * channels // 8)
+    path = tmp_path / "full.png"
+    path.write_bytes(png(width, height, bit_depth=depth, colour_type=colour,
+                         raw=b"".join(b"\0" + bytes(row - 1) for _ in range(height))))
+    assert read_image(path).shape[:2] == (height, width)
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png"])
+def test_animation_warns_that_only_the_first_frame_is_used(tmp_path, suffix):
+    from PIL import Image
+
+    from jpegzoo.imageio import FirstFrameWarning
+
+    frames = [Image.fromarray(np.full((16, 16, 3), 40 * i, np.uint8)) for i in range(3)]
+    path = tmp_path / f"anim{suffix}"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.warns(FirstFrameWarning, match="3 frames"):
+        image = read_image(path)
+    assert image.shape[:2] == (16, 16)
+
+
+def test_unwritable_output_folder_is_refused_before_work(tmp_path):
+    from jpegzoo.imageio import check_output
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    # root may write anywhere on a normal file system; sysfs refuses even root
+    target = folder if os.geteuid() != 0 else "/sys"
+    try:
+        with pytest.raises(ImageInputError, match="cannot write to the output folder"):
+            check_output(os.path.join(target, "out.jpg"))
+    finally:
+        folder.chmod(stat.S_IRWXU)

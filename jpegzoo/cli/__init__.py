@@ -8,6 +8,7 @@ commands that need it.
 
 import argparse
 import sys
+import warnings
 
 from jpegzoo import __version__
 
@@ -28,6 +29,7 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``jpegzoo`` console script; returns the exit status."""
+    warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors: argparse has printed
@@ -40,6 +42,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("jpegzoo: interrupted", file=sys.stderr)
         return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each: ``jpegzoo: warning: ...``."""
+    print(f"jpegzoo: warning: {_one_line(message)}", file=sys.stderr)
 
 
 def _one_line(error):
