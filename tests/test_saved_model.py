@@ -93,7 +93,20 @@ _RELOAD = textwrap.dedent("""
         "rank_component": dict(coefficients=good_c, component=good_k[:, None]),
         "width": dict(coefficients=good_c[:, :32], component=good_k),
         "batch": dict(coefficients=good_c, component=good_k[:3]),
+        "ac_overflow": dict(coefficients=tf.tensor_scatter_nd_update(
+            good_c, [[0, 5]], [-2 ** 31]), component=good_k),
+        "ac_range": dict(coefficients=tf.tensor_scatter_nd_update(
+            good_c, [[1, 9]], [2048]), component=good_k),
+        "dc_range": dict(coefficients=tf.tensor_scatter_nd_update(
+            good_c, [[2, 0]], [-4096]), component=good_k),
+        "component_value": dict(coefficients=good_c, component=good_k - 1),
     }
+    large = 3 * 8192 + 5  # several of the signature's chunks
+    out = signature(coefficients=tf.tile(good_c, [large // 7 + 1, 1])[:large],
+                    component=tf.tile(good_k, [large // 7 + 1])[:large])["bits"].numpy()
+    report["chunked"] = [len(out), bool(np.allclose(out[7:14], out[:7]))]
+    report["empty"] = signature(coefficients=good_c[:0], component=good_k[:0])[
+        "bits"].shape.as_list()
     for case, kwargs in bad.items():
         try:
             signature(**kwargs)
@@ -256,6 +269,26 @@ def test_raw_signature_checks_shapes(reloaded, case, words):
         assert word in text, text
 
 
+@pytest.mark.parametrize("case, words", [
+    ("ac_overflow", ["coefficients: AC levels must lie in -2047..2047"]),
+    ("ac_range", ["coefficients: AC levels must lie in -2047..2047"]),
+    ("dc_range", ["coefficients: DC differences must lie in -4095..4095"]),
+    ("component_value", ["component must be 0 (luminance) or 1 (chrominance)"]),
+])
+def test_raw_signature_refuses_values_outside_jpeg(reloaded, case, words):
+    """-2^31 is not priced like an all-zero block, out-of-range levels and components are
+    refused in the graph, naming the input."""
+    kind, text = reloaded[case]
+    assert kind == "InvalidArgumentError"
+    for word in words:
+        assert word in text, text
+
+
+def test_raw_signature_runs_large_and_empty_batches_in_chunks(reloaded):
+    assert reloaded["chunked"] == [3 * 8192 + 5, True]
+    assert reloaded["empty"] == [0]
+
+
 @pytest.fixture(scope="module")
 def served(exported):
     _, path = exported
@@ -359,8 +392,13 @@ def fake_zoo(monkeypatch, model):
             raise KeyError(name)
         return model
 
+    from jpegzoo.zoo import registry
+
     monkeypatch.setattr(zoo, "load", load, raising=False)
     monkeypatch.setattr(zoo, "list", lambda: [NAME, "other"], raising=False)
+    monkeypatch.setitem(registry._ENTRIES, "other",
+                        registry.ZooEntry("other", "jpegzoo.zoo.mutation_bitcount:"
+                                          "build_mutation_bitcount", "a second name"))
 
 
 def _run(capsys, *argv):
@@ -406,20 +444,12 @@ def test_cli_export_errors(capsys, fake_zoo, tmp_path):
     status, _, err = _run(capsys, "export", NAME, tmp_path, "--version", "0")
     assert status == 2 and "positive integer" in err
     status, _, err = _run(capsys, "export", "a/b", tmp_path)
-    _one_line_error(status, err, "directory name")
+    _one_line_error(status, err, "unknown model 'a/b'")
     afile = tmp_path / "file"
     afile.write_text("x")
     status, _, err = _run(capsys, "export", NAME, afile)
     _one_line_error(status, err, "not a directory")
     assert not os.path.exists(tmp_path / NAME)
-
-
-def test_cli_export_without_zoo_load(capsys, monkeypatch, tmp_path):
-    from jpegzoo import zoo
-
-    monkeypatch.delattr(zoo, "load", raising=False)
-    status, _, err = _run(capsys, "export", NAME, tmp_path)
-    _one_line_error(status, err, "jpegzoo.zoo.load")
 
 
 # --------------------------------------------------------------------------- docs/serving.md

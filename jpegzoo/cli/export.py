@@ -30,6 +30,9 @@ def run(args):
     from jpegzoo import zoo
     from jpegzoo.export import saved_model
     from jpegzoo.tensorflow_runtime import start_tensorflow
+    from jpegzoo.zoo import registry
+
+    registry.entry(args.name)  # unknown names fail first, listing the known ones
 
     # refuse a bad name or an existing version before loading TensorFlow's model
     target = saved_model.version_dir(args.directory, args.name, args.version)
@@ -39,7 +42,7 @@ def run(args):
     if os.path.exists(args.directory) and not os.path.isdir(args.directory):
         raise NotADirectoryError(f"{args.directory}: not a directory")
     start_tensorflow()
-    model = zoo.load(args.name)  # unknown names: ValueError listing the known ones
+    model = zoo.load(args.name)
     path = saved_model.export_saved_model(model, args.directory, version=args.version,
                                           name=args.name, overwrite=args.overwrite)
     config = saved_model.write_models_config(args.directory, serving_root=args.serving_root)

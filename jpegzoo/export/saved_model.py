@@ -96,7 +96,7 @@ def _describe_value(dtype, shape):
     return f"{np.dtype(dtype).name} [{', '.join(str(d) for d in shape)}]"
 
 
-def _checked_inputs(inputs, specs):
+def checked_inputs(inputs, specs):
     """``inputs`` behind runtime checks of their shapes and of a common batch size.
 
     A concrete function does not check the shapes of the tensors it is called with (nor does
@@ -150,7 +150,7 @@ def _serving_module(model):
 
     @tf.function(input_signature=[specs])
     def serve(inputs):
-        inputs = _checked_inputs(inputs, specs)
+        inputs = checked_inputs(inputs, specs)
         packed = inputs if dict_inputs else [inputs[name] for name in names]
         if not dict_inputs and len(names) == 1:
             packed = packed[0]

@@ -131,25 +131,110 @@ def _residual_block(x, width, dilation, name):
     return keras.layers.Add(name=f"{name}_add")([x, y])
 
 
-def build_mutation_bitcount(width=32, dilations=(1, 2, 4, 8, 16, 32, 1, 2),
-                            name="mutation_bitcount"):
-    """The bit-count network (untrained).
+#: Inputs the serving signature refuses: largest |AC level| and |DC difference| (T.81
+#: baseline 8-bit coding stays well inside both).
+MAX_AC_LEVEL, MAX_DC_DIFFERENCE = 2047, 4095
+#: Rows the serving signature runs through the network at once (bounds its memory).
+SERVING_CHUNK = 8192
+
+
+@keras.saving.register_keras_serializable(package="jpegzoo")
+class MutationBitcount(keras.Model):
+    """The bit-count network (a Keras functional model; contract in the module docstring).
 
     Args:
         width: channels per zigzag position.
         dilations: dilation rate of each residual block (kernel 3); the receptive field
             is ``1 + 2 * sum(dilations)`` positions.
     """
-    coefficients = keras.Input(shape=(64,), dtype="int32", name="coefficients")
-    component = keras.Input(shape=(), dtype="int32", name="component")
-    features = MagnitudeCategory(name="magnitude_category")(coefficients)
-    x = keras.layers.Dense(width, name="embed")(features)
-    x = PositionEmbedding(name="position")(x)
-    comp = keras.layers.Embedding(2, width, name="component_embedding")(component)
-    x = AddPerBlock(name="add_component")(x, comp)
-    for index, dilation in enumerate(dilations):
-        x = _residual_block(x, width, dilation, name=f"block{index}")
-    per_position = keras.layers.Dense(1, activation="softplus", name="position_bits")(x)
-    bits = SumPositions(name="bits")(per_position)
-    return keras.Model({"coefficients": coefficients, "component": component},
-                       {"bits": bits}, name=name)
+
+    def __init__(self, width=32, dilations=(1, 2, 4, 8, 16, 32, 1, 2),
+                 name="mutation_bitcount", **kwargs):
+        coefficients = keras.Input(shape=(64,), dtype="int32", name="coefficients")
+        component = keras.Input(shape=(), dtype="int32", name="component")
+        features = MagnitudeCategory(name="magnitude_category")(coefficients)
+        x = keras.layers.Dense(width, name="embed")(features)
+        x = PositionEmbedding(name="position")(x)
+        comp = keras.layers.Embedding(2, width, name="component_embedding")(component)
+        x = AddPerBlock(name="add_component")(x, comp)
+        for index, dilation in enumerate(dilations):
+            x = _residual_block(x, width, dilation, name=f"block{index}")
+        per_position = keras.layers.Dense(1, activation="softplus", name="position_bits")(x)
+        bits = SumPositions(name="bits")(per_position)
+        super().__init__({"coefficients": coefficients, "component": component},
+                         {"bits": bits}, name=name, **kwargs)
+        self.width, self.dilations = int(width), tuple(int(d) for d in dilations)
+
+    def serving_functions(self):
+        """The TF Serving signature ``serving_default``: ``coefficients`` int32 ``[N, 64]``,
+        ``component`` int32 ``[N]`` -> ``bits`` float32 ``[N]``.
+
+        Refused in the graph with an ``InvalidArgumentError`` naming the input: other
+        shapes, batch sizes that differ, ``|AC level| > 2047``, ``|DC difference| > 4095``
+        (compared in int64, so -2^31 is not folded onto 0) and components other than 0
+        and 1. Rows run through the network :data:`SERVING_CHUNK` at a time, so memory
+        stays bounded for any batch (about 0.5 GB of activations per chunk).
+        """
+        import tensorflow as tf
+
+        specs = {"coefficients": tf.TensorSpec([None, 64], tf.int32, "coefficients"),
+                 "component": tf.TensorSpec([None], tf.int32, "component")}
+
+        @tf.function(input_signature=[specs])
+        def serve(inputs):
+            coefficients, component = checked_blocks(inputs, specs)
+            rows = tf.shape(coefficients)[0]
+            chunks = (rows + SERVING_CHUNK - 1) // SERVING_CHUNK
+            bits = tf.TensorArray(tf.float32, size=chunks, infer_shape=False,
+                                  element_shape=tf.TensorShape([None]))
+
+            def body(index, bits):
+                start = index * SERVING_CHUNK
+                part = self({"coefficients": coefficients[start:start + SERVING_CHUNK],
+                             "component": component[start:start + SERVING_CHUNK]},
+                            training=False)["bits"]
+                return index + 1, bits.write(index, tf.reshape(part, [-1]))
+
+            _, bits = tf.while_loop(lambda index, _: index < chunks, body, (0, bits))
+            return {"bits": tf.cond(chunks > 0, bits.concat, lambda: tf.zeros([0]))}
+
+        return {"serving_default": serve}
+
+    def get_config(self):
+        return {"width": self.width, "dilations": list(self.dilations), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def checked_blocks(inputs, specs):
+    """The serving inputs behind checks of their shapes, batch sizes and values (see
+    :meth:`MutationBitcount.serving_functions`)."""
+    import tensorflow as tf
+
+    from jpegzoo.export.saved_model import checked_inputs
+
+    inputs = checked_inputs(inputs, specs)
+    coefficients, component = inputs["coefficients"], inputs["component"]
+    magnitude = tf.abs(tf.cast(coefficients, tf.int64))
+    checks = [
+        tf.debugging.assert_less_equal(
+            tf.reduce_max(magnitude[:, 1:]), tf.constant(MAX_AC_LEVEL, tf.int64),
+            message=f"coefficients: AC levels must lie in -{MAX_AC_LEVEL}..{MAX_AC_LEVEL}"),
+        tf.debugging.assert_less_equal(
+            tf.reduce_max(magnitude[:, :1]), tf.constant(MAX_DC_DIFFERENCE, tf.int64),
+            message=f"coefficients: DC differences must lie in "
+                    f"-{MAX_DC_DIFFERENCE}..{MAX_DC_DIFFERENCE}"),
+        tf.debugging.assert_equal(
+            tf.reduce_all((component == 0) | (component == 1)), True,
+            message="component must be 0 (luminance) or 1 (chrominance)"),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(coefficients), tf.identity(component)
+
+
+def build_mutation_bitcount(width=32, dilations=(1, 2, 4, 8, 16, 32, 1, 2),
+                            name="mutation_bitcount"):
+    """The bit-count network (untrained); see :class:`MutationBitcount`."""
+    return MutationBitcount(width, dilations, name=name)
