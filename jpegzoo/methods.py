@@ -72,6 +72,17 @@ class Method:
         return decode_jpeg
 
     @property
+    def available(self):
+        """Whether it can encode here: reference encoders always; a zoo codec once its
+        trained weights (or data) ship in the package."""
+        if self.codec is None:
+            return True
+        from jpegzoo.zoo import registry
+
+        entry = registry.entry(self.codec)
+        return entry.loader is not None or entry.weights_file.is_file()
+
+    @property
     def qualities(self):
         """The method's own quality levels (learned codecs: the codec's levels, which
         evaluations use instead of IJG qualities); None: IJG qualities 1..100. Loads a
@@ -123,8 +134,9 @@ def names():
 
 
 def demo_names():
-    """The methods ``jpegzoo demo`` runs by default, sorted."""
-    return sorted(name for name, method in _REGISTRY.items() if method.in_demo)
+    """The methods ``jpegzoo demo`` runs by default (those that can encode here), sorted."""
+    return sorted(name for name, method in _REGISTRY.items()
+                  if method.in_demo and method.available)
 
 
 def _register_zoo_codecs():

@@ -150,7 +150,7 @@ def test_generator_outputs_tables_in_range_for_any_size():
 
 def test_generator_config_round_trips():
     model = build_qtable_generator(width=32, depth=1)
-    clone = keras.Model.from_config(model.get_config())
+    clone = type(model).from_config(model.get_config())
     assert [w.shape for w in clone.weights] == [w.shape for w in model.weights]
     assert clone.get_layer("hidden0").units == 32
 

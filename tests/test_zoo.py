@@ -10,6 +10,7 @@ import pytest
 from jpegzoo import zoo
 from jpegzoo.datasets.jpeg_blocks import exact_bits, image_blocks, mutate
 from jpegzoo.imageio import read_image
+from jpegzoo.zoo import registry
 
 
 @pytest.fixture
@@ -37,12 +38,18 @@ def sample_blocks():
 
 @pytest.mark.parametrize("name", zoo.list())
 def test_every_model_loads_offline(name, offline):
+    assert "#" in zoo.card(name)
+    entry = registry.entry(name)
+    if entry.loader is None and not entry.weights_file.is_file():
+        with pytest.raises(FileNotFoundError, match="no shipped weights"):
+            zoo.load(name)
+        zoo.build(name)  # registered and buildable, but untrained: nothing to load
+        pytest.skip(f"{name} ships no trained weights yet")
     model = zoo.load(name)
     if hasattr(model, "count_params"):  # Keras models; the mutated codec ships tables
         assert model.count_params() > 0
     else:
         assert model.sets and model.points["scales"]
-    assert "#" in zoo.card(name)
 
 
 def test_unknown_name_lists_known_models():
@@ -87,7 +94,7 @@ def test_bitcount_is_differentiable_in_its_parameters(sample_blocks):
 
 def test_get_config_round_trip(sample_blocks):
     model = zoo.build("mutation_bitcount", width=8, dilations=(1, 2, 4))
-    clone = keras.Model.from_config(model.get_config())
+    clone = type(model).from_config(model.get_config())
     clone.set_weights(model.get_weights())
     blocks, component, _ = sample_blocks
     inputs = {"coefficients": blocks[:16], "component": component[:16]}

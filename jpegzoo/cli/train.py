@@ -30,6 +30,12 @@ OPTIONS = (
                         "help": "start from these weights (fine-tuning, or a second "
                                 "schedule); for gan_ae the compressive_ae weights to start "
                                 "from"}),
+    ("--init-cae", {"metavar": "WEIGHTS",
+                    "help": "mean_scale_hyperprior: start its transforms and gains from "
+                            "compressive_ae weights ('shipped' for the zoo's)"}),
+    ("--jit", {"action": "store_const", "const": True,
+               "help": "compile the training steps with XLA (learned codecs; measured "
+                       "slower on a 2-core CPU)"}),
     ("--mode", {"choices": ("decoder", "joint"),
                 "help": "gan_ae: fine-tune the decoder only (the shipped model) or train "
                         "the whole codec"}),

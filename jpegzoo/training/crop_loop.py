@@ -41,11 +41,11 @@ def train_on_folder(images, make_trainer, validate_every):
 def adam(rate, steps, warmup=0, alpha=0.03, clipnorm=1.0):
     """Adam with a cosine decay to ``alpha * rate`` over ``steps``, after a linear warm-up
     of ``warmup`` steps from 0 (for runs that start from trained weights: a fresh Adam's
-    first steps are large)."""
+    first steps are large); a run shorter than its warm-up stays in it."""
     import tensorflow as tf
 
     schedule = tf.keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else rate, steps - warmup, alpha=alpha,
+        0.0 if warmup else rate, max(steps - warmup, 1), alpha=alpha,
         warmup_target=rate if warmup else None, warmup_steps=warmup)
     return tf.keras.optimizers.Adam(schedule, clipnorm=clipnorm)
 

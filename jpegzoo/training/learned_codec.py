@@ -1,5 +1,6 @@
-"""Train a factorized-prior learned codec (``compressive_ae``, ``dct_block_ae``) on photo
-crops: resumable, with every quality level in one run.
+"""Train a learned codec with quality levels (the factorized-prior ``compressive_ae`` and
+``dct_block_ae``; ``mean_scale_hyperprior``) on photo crops: resumable, with every quality
+level in one run.
 
 Step ``s`` trains quality level ``1 + s mod K`` on ``batch`` random crops (random flips) of the
 training photos, minimising ``bpp + lambdas[q] * 255^2 * MSE`` (pixels 0..1, noisy latents:
@@ -10,7 +11,15 @@ averaged over levels. Checkpoints (model, optimizer, step) live in ``work`` and 
 resumes from the newest; the best validation weights are written, with their integer
 coding tables, to ``work/<name>.weights.h5``; ``work/history.csv`` logs each validation.
 
+Two optimizers: the densities (gains and the priors of the level trained; for
+``mean_scale_hyperprior`` also the gains of ``z``) at :data:`DENSITY_RATE_FACTOR` times the
+transforms' learning rate, everything else (transforms, hyper networks) at that rate.
+``mean_scale_hyperprior`` can start from trained ``compressive_ae`` weights
+(``init_cae``: its transforms and gains), with the same warm-up as ``init_weights``;
+``jit`` compiles the training steps with XLA (measured slower on a 2-core CPU).
+
     jpegzoo train compressive_ae --images ../shared/data/train --work W --steps 17000
+    jpegzoo train mean_scale_hyperprior --images DIR DIR --work W --init-cae shipped
 """
 
 import numpy as np
@@ -19,8 +28,10 @@ from jpegzoo.training.crop_loop import WARMUP_STEPS, CropTrainer, adam, train_on
 
 #: Learning rate of the priors and gains, relative to the transforms'.
 DENSITY_RATE_FACTOR = 10.0
-#: The zoo's factorized-prior codecs this module trains.
-CODECS = ("compressive_ae", "dct_block_ae")
+#: The zoo's learned codecs this module trains.
+CODECS = ("compressive_ae", "dct_block_ae", "mean_scale_hyperprior")
+#: ``init_cae`` value meaning the shipped compressive_ae weights.
+SHIPPED = "shipped"
 
 
 def build(name, **config):
@@ -46,17 +57,29 @@ def rate_distortion(model, images, quality, training):
 
 
 class Trainer(CropTrainer):
-    """A factorized-prior codec, its two optimizers and the resumable state of a run."""
+    """A learned codec, its two optimizers and the resumable state of a run.
+
+    ``init_cae``: (``mean_scale_hyperprior`` only) start from a ``compressive_ae``'s
+    transforms and gains, :data:`SHIPPED` or a weights path; ``jit``: XLA-compile the
+    steps (``tf.function(jit_compile=True)``).
+    """
 
     def __init__(self, name, work, photos, batch=8, crop=128, steps=20000,
-                 learning_rate=3e-4, seed=0, init_weights=None, **config):
+                 learning_rate=3e-4, seed=0, init_weights=None, init_cae=None, jit=False,
+                 **config):
         import tensorflow as tf
 
         super().__init__(name, work, photos, batch, crop, steps)
         self.model = build(name, **config)
+        if init_cae:
+            if not hasattr(self.model, "z_priors"):
+                raise ValueError(f"--init-cae applies to mean_scale_hyperprior, not {name}")
+            from jpegzoo.zoo.mean_scale_hyperprior import init_from_compressive_ae
+
+            init_from_compressive_ae(self.model, None if init_cae == SHIPPED else init_cae)
         if init_weights:
             self.model.load_weights(init_weights)
-        warmup = WARMUP_STEPS if init_weights else 0
+        warmup = WARMUP_STEPS if init_weights or init_cae else 0
         # the densities and gains need larger steps than the transforms: at the transforms'
         # rate a prior initialised over +-10 takes thousands of steps to narrow
         self.optimizer = adam(learning_rate, steps, warmup)
@@ -64,11 +87,14 @@ class Trainer(CropTrainer):
         self.density_optimizer = adam(learning_rate * DENSITY_RATE_FACTOR, steps, warmup)
         self.density_optimizer.build(self.density_variables())
         self.restore(seed, optimizer=self.optimizer, density_optimizer=self.density_optimizer)
-        self.train_steps = {q: tf.function(lambda images, q=q: self._train_step(images, q))
+        self.train_steps = {q: tf.function(lambda images, q=q: self._train_step(images, q),
+                                           jit_compile=bool(jit))
                             for q in range(1, self.model.qualities + 1)}
 
     def density_variables(self, quality=None):
         """The gains and the priors (of level ``quality`` only, if given)."""
+        if hasattr(self.model, "density_variables"):  # mean_scale_hyperprior
+            return self.model.density_variables(quality)
         priors = self.model.priors if quality is None else [self.model.priors[quality - 1]]
         return [self.model.log_gains] + [v for p in priors for v in p.trainable_variables]
 
@@ -108,18 +134,18 @@ class Trainer(CropTrainer):
 
 
 #: Peak learning rate of each codec's transforms (the shipped runs; see the cards).
-LEARNING_RATES = {"compressive_ae": 3e-4, "dct_block_ae": 5e-4}
+LEARNING_RATES = {"compressive_ae": 3e-4, "dct_block_ae": 5e-4, "mean_scale_hyperprior": 3e-4}
 
 
 def train(name, images, work, steps=16000, batch_size=8, crop=128, learning_rate=None,
-          validate_every=1000, seed=0, init_weights=None, **config):
+          validate_every=1000, seed=0, init_weights=None, init_cae=None, jit=False, **config):
     """Train (or resume) codec ``name`` in ``work`` on the photos of ``images`` (a folder
     or a list of folders); returns the best weights' path. ``learning_rate``: the peak
     rate of the transforms (default: :data:`LEARNING_RATES`); ``config``: the model's."""
     learning_rate = learning_rate or LEARNING_RATES.get(name, 3e-4)
     return train_on_folder(images, lambda photos: Trainer(
         name, work, photos, batch_size or 8, crop, steps, learning_rate, seed,
-        init_weights, **config), validate_every)
+        init_weights, init_cae, jit, **config), validate_every)
 
 
 def train_compressive_ae(images, work, steps=16000, batch_size=8, crop=128,
@@ -136,3 +162,14 @@ def train_dct_block_ae(images, work, steps=16000, batch_size=8, crop=128,
     """``jpegzoo train dct_block_ae`` (see :func:`train`)."""
     return train("dct_block_ae", images, work, steps, batch_size, crop, learning_rate,
                  validate_every, seed, init_weights, **config)
+
+
+def train_mean_scale_hyperprior(images, work, steps=16000, batch_size=8, crop=128,
+                                learning_rate=LEARNING_RATES["mean_scale_hyperprior"],
+                                validate_every=1000, seed=0, init_weights=None, init_cae=None,
+                                jit=False, **config):
+    """``jpegzoo train mean_scale_hyperprior`` (see :func:`train`; from scratch unless
+    ``init_cae`` (:data:`SHIPPED` or a compressive_ae weights file) or ``init_weights`` is
+    given)."""
+    return train("mean_scale_hyperprior", images, work, steps, batch_size, crop,
+                 learning_rate, validate_every, seed, init_weights, init_cae, jit, **config)

@@ -33,8 +33,34 @@ from jpegzoo.layers import FactorizedEntropyModel
 DEFAULT_QUALITY = 4
 
 
+class QualityLevels:
+    """Quality levels ``1..K`` through per-level gains (Cui et al. 2021), for a Keras model
+    with ``lambdas`` (the trade-off of each level) and ``log_gains`` ``[K, M]``."""
+
+    @property
+    def qualities(self):
+        return len(self.lambdas)
+
+    @property
+    def quality_levels(self):
+        """The quality levels of ``compress``: ``1..K``."""
+        return tuple(range(1, self.qualities + 1))
+
+    def check_quality(self, quality):
+        """``quality`` as an int after checking it is one of the levels ``1..K``."""
+        if isinstance(quality, bool) or int(quality) != quality \
+                or not 1 <= int(quality) <= self.qualities:
+            raise ValueError(f"{self.name} has quality levels 1..{self.qualities}, "
+                             f"got {quality}")
+        return int(quality)
+
+    def gain(self, quality):
+        """``[M]`` gain of the latents at level ``quality`` (1..K)."""
+        return ops.exp(self.log_gains[quality - 1])
+
+
 @keras.saving.register_keras_serializable(package="jpegzoo")
-class FactorizedPriorCodec(keras.Model):
+class FactorizedPriorCodec(QualityLevels, keras.Model):
     """Base class: quality-gained latents and one factorized prior per quality level.
 
     ``model(images, quality=q, training=...)`` returns ``{"reconstruction": float 0..255
@@ -64,18 +90,6 @@ class FactorizedPriorCodec(keras.Model):
         self.priors = [FactorizedEntropyModel(name=f"prior{q}")
                        for q in range(len(self.lambdas))]
 
-    @property
-    def qualities(self):
-        return len(self.lambdas)
-
-    def check_quality(self, quality):
-        """``quality`` as an int after checking it is one of the levels ``1..K``."""
-        if isinstance(quality, bool) or int(quality) != quality \
-                or not 1 <= int(quality) <= self.qualities:
-            raise ValueError(f"{self.name} has quality levels 1..{self.qualities}, "
-                             f"got {quality}")
-        return int(quality)
-
     def analysis(self, pixels):  # pragma: no cover - subclasses
         """Continuous latents of float 0..1 images."""
         raise NotImplementedError
@@ -83,10 +97,6 @@ class FactorizedPriorCodec(keras.Model):
     def synthesis(self, latents):  # pragma: no cover - subclasses
         """float 0..1 images of (de-gained) latents."""
         raise NotImplementedError
-
-    def gain(self, quality):
-        """``[M]`` gain of quality level ``quality`` (1..K)."""
-        return ops.exp(self.log_gains[quality - 1])
 
     def latents(self, images, quality):
         """Continuous, gained latents of images (uint8 or float 0..255)."""
@@ -184,11 +194,6 @@ class FactorizedPriorCodec(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "latent": self.latent, "lambdas": list(self.lambdas)}
-
-    @property
-    def quality_levels(self):
-        """The quality levels of :meth:`compress`: ``1..K``."""
-        return tuple(range(1, self.qualities + 1))
 
     def compress(self, image, quality=DEFAULT_QUALITY):
         """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]`` (any size: edge-padded to the

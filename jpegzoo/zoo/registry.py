@@ -170,3 +170,13 @@ register("gan_ae", "jpegzoo.zoo.gan_ae:build_gan_ae",
              "gan", "learned codec gan_ae (compressive_ae's files, decoder fine-tuned with an "
              "adversarial loss: sharper, lower PSNR); quality = level 1..6", suffix=".jzc"),
          trainer="jpegzoo.training.gan_ae:train")
+register("mean_scale_hyperprior",
+         "jpegzoo.zoo.mean_scale_hyperprior:build_mean_scale_hyperprior",
+         "learned codec: compressive_ae's transforms with a mean-and-scale Gaussian "
+         "hyperprior (no context model: parallel decoding), 6 quality levels, .jzc files "
+         "(Balle et al. 2018, Minnen et al. 2018)",
+         method=MethodSpec(
+             "hyperprior", "learned codec mean_scale_hyperprior (GDN autoencoder, "
+             "mean-and-scale Gaussian hyperprior, range coded .jzc); quality = level 1..6",
+             suffix=".jzc"),
+         trainer="jpegzoo.training.learned_codec:train_mean_scale_hyperprior")
