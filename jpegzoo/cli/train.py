@@ -33,6 +33,9 @@ OPTIONS = (
     ("--init-cae", {"metavar": "WEIGHTS",
                     "help": "mean_scale_hyperprior: start its transforms and gains from "
                             "compressive_ae weights ('shipped' for the zoo's)"}),
+    ("--freeze-transforms", {"action": "store_const", "const": True,
+                             "help": "mean_scale_hyperprior: keep the analysis and synthesis "
+                                     "transforms fixed (a first stage after --init-cae)"}),
     ("--jit", {"action": "store_const", "const": True,
                "help": "compile the training steps with XLA (learned codecs; measured "
                        "slower on a 2-core CPU)"}),

@@ -60,17 +60,22 @@ class Trainer(CropTrainer):
     """A learned codec, its two optimizers and the resumable state of a run.
 
     ``init_cae``: (``mean_scale_hyperprior`` only) start from a ``compressive_ae``'s
-    transforms and gains, :data:`SHIPPED` or a weights path; ``jit``: XLA-compile the
-    steps (``tf.function(jit_compile=True)``).
+    transforms and gains, :data:`SHIPPED` or a weights path; ``freeze_transforms``: keep
+    the analysis and synthesis transforms fixed (a first stage after ``init_cae``: only the
+    hyper networks, gains and priors learn, and no gradient runs through the transforms);
+    ``jit``: XLA-compile the steps (``tf.function(jit_compile=True)``).
     """
 
     def __init__(self, name, work, photos, batch=8, crop=128, steps=20000,
-                 learning_rate=3e-4, seed=0, init_weights=None, init_cae=None, jit=False,
-                 **config):
+                 learning_rate=3e-4, seed=0, init_weights=None, init_cae=None,
+                 freeze_transforms=False, jit=False, **config):
         import tensorflow as tf
 
         super().__init__(name, work, photos, batch, crop, steps)
         self.model = build(name, **config)
+        self.frozen = ({id(v) for v in self.model.analysis_transform.weights
+                        + self.model.synthesis_transform.weights}
+                       if freeze_transforms else set())
         if init_cae:
             if not hasattr(self.model, "z_priors"):
                 raise ValueError(f"--init-cae applies to mean_scale_hyperprior, not {name}")
@@ -99,8 +104,9 @@ class Trainer(CropTrainer):
         return [self.model.log_gains] + [v for p in priors for v in p.trainable_variables]
 
     def transform_variables(self):
-        density = {id(v) for v in self.density_variables()}
-        return [v for v in self.model.trainable_variables if id(v) not in density]
+        """Every trainable variable but the densities' (and the frozen transforms')."""
+        skip = {id(v) for v in self.density_variables()} | self.frozen
+        return [v for v in self.model.trainable_variables if id(v) not in skip]
 
     def _train_step(self, images, quality):
         import tensorflow as tf
@@ -138,14 +144,15 @@ LEARNING_RATES = {"compressive_ae": 3e-4, "dct_block_ae": 5e-4, "mean_scale_hype
 
 
 def train(name, images, work, steps=16000, batch_size=8, crop=128, learning_rate=None,
-          validate_every=1000, seed=0, init_weights=None, init_cae=None, jit=False, **config):
+          validate_every=1000, seed=0, init_weights=None, init_cae=None,
+          freeze_transforms=False, jit=False, **config):
     """Train (or resume) codec ``name`` in ``work`` on the photos of ``images`` (a folder
     or a list of folders); returns the best weights' path. ``learning_rate``: the peak
     rate of the transforms (default: :data:`LEARNING_RATES`); ``config``: the model's."""
     learning_rate = learning_rate or LEARNING_RATES.get(name, 3e-4)
     return train_on_folder(images, lambda photos: Trainer(
         name, work, photos, batch_size or 8, crop, steps, learning_rate, seed,
-        init_weights, init_cae, jit, **config), validate_every)
+        init_weights, init_cae, freeze_transforms, jit, **config), validate_every)
 
 
 def train_compressive_ae(images, work, steps=16000, batch_size=8, crop=128,
@@ -167,9 +174,10 @@ def train_dct_block_ae(images, work, steps=16000, batch_size=8, crop=128,
 def train_mean_scale_hyperprior(images, work, steps=16000, batch_size=8, crop=128,
                                 learning_rate=LEARNING_RATES["mean_scale_hyperprior"],
                                 validate_every=1000, seed=0, init_weights=None, init_cae=None,
-                                jit=False, **config):
+                                freeze_transforms=False, jit=False, **config):
     """``jpegzoo train mean_scale_hyperprior`` (see :func:`train`; from scratch unless
     ``init_cae`` (:data:`SHIPPED` or a compressive_ae weights file) or ``init_weights`` is
     given)."""
     return train("mean_scale_hyperprior", images, work, steps, batch_size, crop,
-                 learning_rate, validate_every, seed, init_weights, init_cae, jit, **config)
+                 learning_rate, validate_every, seed, init_weights, init_cae,
+                 freeze_transforms, jit, **config)
