@@ -4,7 +4,8 @@ import argparse
 
 from jpegzoo import methods
 from jpegzoo.cli.arguments import bounded_int, positive_float
-from jpegzoo.imageio import check_output, read_image, write_atomic
+from jpegzoo.imageio import apply_orientation, check_output, read_image, read_metadata, write_atomic
+from jpegzoo.jpeg.metadata import COPY_CHOICES, with_metadata
 from jpegzoo.metrics import bpp
 from jpegzoo.tensorflow_runtime import start_tensorflow
 
@@ -49,6 +50,13 @@ def add_parser(commands):
     parser.add_argument("--rate", choices=("exact", "cnn"),
                         help="mutated: rate from the exact bit counter (default) or the "
                              "mutation_bitcount CNN")
+    parser.add_argument("--copy", choices=COPY_CHOICES, default="all",
+                        help="metadata of IN kept in JPEG outputs, as jpegtran's -copy: all "
+                             "(EXIF with its orientation, ICC profile, XMP, comment; the "
+                             "default), icc (the colour profile only) or none. .jzc files "
+                             "keep none; an EXIF orientation is applied to their pixels")
+    parser.add_argument("--strip", action="store_true",
+                        help="keep no metadata (the same as --copy none)")
     parser.set_defaults(run=run)
 
 
@@ -68,6 +76,12 @@ def run(args):
     method = methods.get(args.method)
     options = _method_options(args, method)
     image = read_image(args.input)
+    metadata = read_metadata(args.input).selected("none" if args.strip else args.copy)
+    notes = []
+    if method.suffix != ".jpg" and metadata.orientation != 1:
+        # .jzc files carry no EXIF: code the image the way viewers show it
+        image = apply_orientation(image, metadata.orientation)
+        notes.append(f"EXIF orientation {metadata.orientation} applied")
     # refuse a bad output path before loading the encoder (TensorFlow) and encoding
     check_output(args.output, inputs=[args.input])
     if method.needs_tensorflow:
@@ -79,8 +93,14 @@ def run(args):
         options["quality"] = args.quality
     data = encoder(image, subsampling=args.subsampling, restart_interval=args.restart_interval,
                    **options)
+    if method.suffix == ".jpg" and metadata:
+        data = with_metadata(data, metadata)
+        notes.append("metadata kept: " + ", ".join(
+            kind for kind in ("exif", "icc", "xmp", "comment")
+            if getattr(metadata, kind) is not None))
     write_atomic(args.output, data, inputs=[args.input])
     height, width = image.shape[:2]
     quality = "default" if args.quality is None else args.quality
     print(f"{args.output}: {width}x{height}, {len(data)} bytes, "
-          f"{bpp(len(data), height, width):.3f} bpp ({method.name}, q={quality})")
+          f"{bpp(len(data), height, width):.3f} bpp ({method.name}, q={quality})"
+          + "".join(f"; {note}" for note in notes))
