@@ -18,8 +18,13 @@ from jpegzoo.zoo.mutated_jpeg import mining, mutation_sets
 from jpegzoo.zoo.mutated_jpeg.dc_path import best_dc_path, dc_bits
 from jpegzoo.zoo.mutated_jpeg.distortion import DecodedImage
 from jpegzoo.zoo.mutated_jpeg.encoder import MutatedEncoder
-from jpegzoo.zoo.mutated_jpeg.method import encode
+from jpegzoo.zoo.mutated_jpeg.method import load_codec
 from jpegzoo.zoo.mutated_jpeg.reconstruction import decode_plane, upsample_plane, ycbcr_to_rgb
+
+
+def encode(image, **options):
+    """The shipped codec's ``compress`` (the ``mutated`` method)."""
+    return load_codec().compress(image, **options)
 
 SAMPLES = os.path.join(os.path.dirname(__file__), "..", "jpegzoo", "data", "samples")
 

@@ -4,6 +4,11 @@ component -- or, for a learned codec's ``.jzc`` file, its model, quality level a
 
 import numpy as np
 
+from jpegzoo.jpeg.reader import read_header, read_jpeg
+from jpegzoo.jzc import MAGIC, read_jzc
+from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
+from jpegzoo.layers.numerics.standard import quality_to_qtables
+
 _NAMES = {1: ("Y",), 3: ("Y", "Cb", "Cr")}
 
 
@@ -18,8 +23,6 @@ def add_parser(commands):
 
 
 def run(args):
-    from jpegzoo.jpeg.reader import read_header, read_jpeg
-    from jpegzoo.jzc import MAGIC
 
     with open(args.file, "rb") as handle:
         data = handle.read()
@@ -54,7 +57,6 @@ def run(args):
 
 
 def _jzc_info(path, data):
-    from jpegzoo.jzc import read_jzc
 
     try:
         contents = read_jzc(data)
@@ -95,7 +97,6 @@ def _ijg_quality(table, luma):
     """The IJG quality whose table equals ``table`` (None if none does)."""
     if table is None:
         return None
-    from jpegzoo.layers.numerics.standard import quality_to_qtables
 
     row = 0 if luma else 1
     for quality in range(100, 0, -1):
@@ -105,7 +106,6 @@ def _ijg_quality(table, luma):
 
 
 def _huffman_kind(parsed):
-    from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 
     standard = set(STD_DC_TABLES) | set(STD_AC_TABLES)
     tables = list(parsed.dc_tables.values()) + list(parsed.ac_tables.values())

@@ -69,9 +69,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from jpegzoo.jzc import JzcFile, Stream, read_jzc, write_jzc
 from jpegzoo.layers import GDN, IGDN, FactorizedEntropyModel, GaussianConditional
 from jpegzoo.layers.color import round_half_away
 from jpegzoo.layers.gdn import lower_bound
+from jpegzoo.layers.numerics import range_coding
 from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.compressive_ae import LAMBDAS, CompressiveAutoencoder
 
@@ -370,8 +372,6 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
         """``.jzc`` bytes of a uint8 RGB image ``[H, W, 3]`` at level ``quality``: stream 0
         the range-coded ``z`` (the level's factorized tables), stream 1 the symbols of ``y``
         (Gaussian tables chosen by the indexes ``z`` gives)."""
-        from jpegzoo.jzc import JzcFile, Stream, write_jzc
-        from jpegzoo.layers.numerics import range_coding
 
         quality = self.check_quality(quality)
         z, symbols, indexes = encode_latents(self, image, quality)
@@ -385,8 +385,6 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
         """``(y_hat float32 [1, h, w, M], quality, width, height)`` of ``.jzc`` bytes written
         by :meth:`compress`; ValueError for another model's file, a bad level or streams that
         do not match the declared image size."""
-        from jpegzoo.jzc import read_jzc
-        from jpegzoo.layers.numerics import range_coding
 
         contents = read_jzc(data)
         if contents.model != self.name:

@@ -20,7 +20,12 @@ import os
 
 import numpy as np
 
+from jpegzoo import metrics
+from jpegzoo.imageio import decode_jpeg, read_image
+from jpegzoo.layers.numerics.standard import quality_scaling
+from jpegzoo.metrics import bd_rate
 from jpegzoo.zoo.mutated_jpeg import operating_points
+from jpegzoo.zoo.mutated_jpeg.method import load_codec
 
 QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
 MU_CANDIDATES = (160.0, 320.0, 640.0)
@@ -33,7 +38,6 @@ SCALE_BOUNDS = (0.4, 1.6)
 
 def calibration_images(folder, count=6):
     """Every k-th photo of ``folder`` (sorted), centre-cropped to 768x512."""
-    from jpegzoo.imageio import read_image
 
     paths = sorted(glob.glob(os.path.join(folder, "*.png")))
     chosen = paths[::max(1, len(paths) // count)][:count]
@@ -48,8 +52,6 @@ def calibration_images(folder, count=6):
 
 def _measure(images, encode):
     """Mean bpp and mean SSIM of ``encode(image) -> bytes`` over the images."""
-    from jpegzoo import metrics
-    from jpegzoo.imageio import decode_jpeg
 
     rates, scores = [], []
     for image in images:
@@ -66,7 +68,6 @@ def _standard(images, quality, subsampling):
 
 
 def _mutated(images, scale, mu, subsampling):
-    from jpegzoo.zoo.mutated_jpeg.method import load_codec
 
     codec = load_codec()
     return _measure(images, lambda im: codec.encode_at_scale(im, scale, mu, subsampling))
@@ -74,8 +75,6 @@ def _mutated(images, scale, mu, subsampling):
 
 def mu_job(images, mu):
     """BD-rate (SSIM, %) of the mutated encoder at ``mu`` against standard JPEG, 4:4:4."""
-    from jpegzoo.layers.numerics.standard import quality_scaling
-    from jpegzoo.metrics import bd_rate
 
     standard = np.array([_standard(images, q, "444") for q in MU_QUALITIES])
     mutated = np.array([_mutated(images, float(quality_scaling(q)), mu, "444")
@@ -85,7 +84,6 @@ def mu_job(images, mu):
 
 def scale_job(images, quality, subsampling, mu):
     """Coarsest table scale whose mean SSIM reaches standard JPEG's at ``quality``."""
-    from jpegzoo.layers.numerics.standard import quality_scaling
 
     target = _standard(images, quality, subsampling)[1]
     nominal = float(quality_scaling(quality))

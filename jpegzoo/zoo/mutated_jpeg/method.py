@@ -14,6 +14,9 @@ import functools
 
 import numpy as np
 
+from jpegzoo import metrics
+from jpegzoo.imageio import decode_jpeg
+from jpegzoo.layers.numerics.standard import quality_scaling
 from jpegzoo.zoo.mutated_jpeg import mutation_sets, operating_points
 from jpegzoo.zoo.mutated_jpeg.encoder import MutatedEncoder
 
@@ -55,7 +58,6 @@ class MutatedJpeg:
         """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` pixels to baseline JPEG bytes (see the
         module docstring for ``quality``, ``lam`` and ``target_ssim``; ``rate`` 'exact'
         or 'cnn')."""
-        from jpegzoo.layers.numerics.standard import quality_scaling
 
         options = dict(subsampling=subsampling, optimize=optimize,
                        restart_interval=restart_interval, rate=rate)
@@ -82,14 +84,11 @@ class MutatedJpeg:
 
     def decompress(self, data):
         """uint8 pixels of a JPEG file, decoded as its users' decoders do (Pillow)."""
-        from jpegzoo.imageio import decode_jpeg
 
         return decode_jpeg(data)
 
     def _search_ssim(self, image, target, options):
         """Bisection over log table scale for the coarsest tables reaching ``target``."""
-        from jpegzoo import metrics
-        from jpegzoo.imageio import decode_jpeg
 
         if not 0.0 < target < 1.0:
             raise ValueError(f"target SSIM must lie strictly between 0 and 1, got {target}")

@@ -25,19 +25,26 @@ were learned with is that of an optimized scan.
 
 import numpy as np
 
+from jpegzoo import metrics
+from jpegzoo.imageio import decode_jpeg
+from jpegzoo.jpeg import baseline
+from jpegzoo.layers.numerics.standard import STD_LUMINANCE_QTABLE, quality_to_qtables
+from jpegzoo.metrics import MS_SSIM_MIN_SIZE
+from jpegzoo.zoo.mutated_jpeg import operating_points
+from jpegzoo.zoo.mutated_jpeg.method import load_codec
 from jpegzoo.zoo.qtable_generator.floor_search import search_generator, search_scale
 from jpegzoo.zoo.qtable_generator.inference import generator_tables, integer
+from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
 
 RDO_STEPS = 4
 
 
 def plain_writer(image, subsampling="420", optimize=True, restart_interval=0):
     """``write(tables) -> bytes``: the reference writer, levels rounded (libjpeg's rule)."""
-    from jpegzoo.jpeg.baseline import encode
 
     def write(tables):
-        return encode(image, qtables=tables, subsampling=subsampling, optimize=optimize,
-                      restart_interval=restart_interval)
+        return baseline.encode(image, qtables=tables, subsampling=subsampling,
+                               optimize=optimize, restart_interval=restart_interval)
 
     return write
 
@@ -46,9 +53,6 @@ def rdo_writer(image, subsampling="420", optimize=True, restart_interval=0):
     """``write(tables) -> bytes`` choosing levels with the mutated JPEG encoder's
     rate-distortion search (exact rate, SSIM-weighted error; trade-off ``mu`` of its
     calibration, mutation set of the nearest IJG quality)."""
-    from jpegzoo.layers.numerics.standard import STD_LUMINANCE_QTABLE
-    from jpegzoo.zoo.mutated_jpeg import operating_points
-    from jpegzoo.zoo.mutated_jpeg.method import load_codec
 
     codec = load_codec()
 
@@ -64,11 +68,8 @@ def rdo_writer(image, subsampling="420", optimize=True, restart_interval=0):
 def reference_msssim(image, quality, subsampling):
     """MS-SSIM of libjpeg's tables at IJG ``quality`` on this image (our writer is
     coefficient-exact with libjpeg-turbo)."""
-    from jpegzoo import metrics
-    from jpegzoo.imageio import decode_jpeg
-    from jpegzoo.jpeg.baseline import encode
 
-    return metrics.ms_ssim(image, decode_jpeg(encode(image, quality=quality,
+    return metrics.ms_ssim(image, decode_jpeg(baseline.encode(image, quality=quality,
                                                      subsampling=subsampling)))
 
 
@@ -76,10 +77,8 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
            target_msssim=None, per_image=False, rdo=False, generator=None):
     """Encode uint8 ``[H, W, 3]`` / ``[H, W]`` pixels with learned tables (module docstring);
     ``generator``: the table generator (default: the shipped one)."""
-    from jpegzoo import metrics
-    from jpegzoo.jpeg.baseline import validate_pixels
 
-    image = validate_pixels(image)
+    image = baseline.validate_pixels(image)
     image = image[..., 0] if image.shape[2] == 1 else image
     options = dict(subsampling=subsampling, optimize=optimize,
                    restart_interval=restart_interval)
@@ -113,13 +112,11 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
 
 
 def quality_tables(quality):
-    from jpegzoo.layers.numerics.standard import quality_to_qtables
 
     return quality_to_qtables(quality)
 
 
 def _check_target(target, small, shape):
-    from jpegzoo import metrics
 
     if not 0.0 < target < 1.0:
         raise ValueError(f"target MS-SSIM must lie strictly between 0 and 1, got {target}")
@@ -130,8 +127,6 @@ def _check_target(target, small, shape):
 
 
 def _optimized(image, lam, init, subsampling):
-    from jpegzoo.metrics import MS_SSIM_MIN_SIZE
-    from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
 
     if image.ndim != 3 or min(image.shape[:2]) < MS_SSIM_MIN_SIZE:
         raise ValueError(f"the per-image optimizer needs an RGB image of at least "
