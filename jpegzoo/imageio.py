@@ -324,35 +324,6 @@ def decode_jpeg(data):
         return np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)
 
 
-def read_metadata(path):
-    """The metadata of an image file that JPEG files can carry: a
-    :class:`~jpegzoo.jpeg.metadata.ImageMetadata` (EXIF with its orientation, ICC
-    profile, XMP, comment), empty for files without any."""
-    from PIL import Image
-
-    from jpegzoo.jpeg.metadata import EXIF_HEADER, ImageMetadata
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module=r"PIL\.")
-        with Image.open(path) as image:
-            info = image.info
-            exif = info.get("exif") or None
-            if exif is not None and not exif.startswith(EXIF_HEADER):
-                exif = EXIF_HEADER + exif
-            try:
-                orientation = int(image.getexif().get(0x0112, 1))
-            except Exception:  # noqa: BLE001 - corrupt EXIF: keep the bytes, no rotation
-                orientation = 1
-            xmp = info.get("xmp") or info.get("XML:com.adobe.xmp")
-            comment = info.get("comment")
-            return ImageMetadata(
-                exif=exif, icc=info.get("icc_profile") or None,
-                xmp=xmp.encode("utf-8") if isinstance(xmp, str) else (xmp or None),
-                comment=comment.encode("utf-8") if isinstance(comment, str) else
-                (comment or None),
-                orientation=orientation if 1 <= orientation <= 8 else 1)
-
-
 def apply_orientation(pixels, orientation):
     """``pixels`` ``[H, W(, C)]`` turned upright for an EXIF orientation 1..8 (as viewers
     show the image; what ``PIL.ImageOps.exif_transpose`` does)."""

@@ -7,8 +7,8 @@ from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
 from jpegzoo.cli import main
-from jpegzoo.imageio import apply_orientation, read_image, read_metadata
-from jpegzoo.jpeg.metadata import ImageMetadata, with_metadata
+from jpegzoo.imageio import apply_orientation, read_image
+from jpegzoo.jpeg.metadata import ImageMetadata, read_metadata, with_metadata
 
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
 

@@ -4,8 +4,8 @@ import argparse
 
 from jpegzoo import methods
 from jpegzoo.cli.arguments import bounded_int, positive_float
-from jpegzoo.imageio import apply_orientation, check_output, read_image, read_metadata, write_atomic
-from jpegzoo.jpeg.metadata import COPY_CHOICES, with_metadata
+from jpegzoo.imageio import apply_orientation, check_output, read_image, write_atomic
+from jpegzoo.jpeg.metadata import COPY_CHOICES, read_metadata, with_metadata
 from jpegzoo.metrics import bpp
 from jpegzoo.tensorflow_runtime import start_tensorflow
 

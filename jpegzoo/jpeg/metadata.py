@@ -2,11 +2,12 @@
 chunks as ICC.1 Annex B.4 says) and comments (COM), inserted into any JPEG stream after its
 SOI and JFIF (APP0) segments -- what ``cjpeg``/``jpegtran -copy all`` users expect to keep.
 
-:class:`ImageMetadata` holds what :func:`jpegzoo.imageio.read_metadata` finds in an input
+:class:`ImageMetadata` holds what :func:`read_metadata` finds in an input
 image; :func:`with_metadata` returns the JPEG bytes with those segments. The coded image
 (the scans and the tables) is not touched, so the decoded pixels stay the same.
 """
 
+import warnings
 from dataclasses import dataclass
 
 EXIF_HEADER = b"Exif\x00\x00"
@@ -47,6 +48,33 @@ class ImageMetadata:
 
     def __bool__(self):
         return any(v is not None for v in (self.exif, self.icc, self.xmp, self.comment))
+
+
+def read_metadata(path):
+    """The metadata of an image file that JPEG files can carry: a
+    :class:`~jpegzoo.jpeg.metadata.ImageMetadata` (EXIF with its orientation, ICC
+    profile, XMP, comment), empty for files without any."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"PIL\.")
+        with Image.open(path) as image:
+            info = image.info
+            exif = info.get("exif") or None
+            if exif is not None and not exif.startswith(EXIF_HEADER):
+                exif = EXIF_HEADER + exif
+            try:
+                orientation = int(image.getexif().get(0x0112, 1))
+            except Exception:  # noqa: BLE001 - corrupt EXIF: keep the bytes, no rotation
+                orientation = 1
+            xmp = info.get("xmp") or info.get("XML:com.adobe.xmp")
+            comment = info.get("comment")
+            return ImageMetadata(
+                exif=exif, icc=info.get("icc_profile") or None,
+                xmp=xmp.encode("utf-8") if isinstance(xmp, str) else (xmp or None),
+                comment=comment.encode("utf-8") if isinstance(comment, str) else
+                (comment or None),
+                orientation=orientation if 1 <= orientation <= 8 else 1)
 
 
 def segments(metadata):
