@@ -58,8 +58,11 @@ class FirstFrameWarning(UserWarning):
     the first is used."""
 
 
-def read_image(path):
+def read_image(path, max_pixels=None):
     """Read an image file as uint8 ``[H, W, 3]`` (RGB) or ``[H, W]`` (grey).
+
+    ``max_pixels``: refuse larger images from their header, before decoding (None: only
+    JPEG's 65535-a-side limit and Pillow's decompression-bomb check).
 
     Raises:
         ImageInputError: unreadable, truncated or corrupt files, refused modes, sizes outside
@@ -72,13 +75,13 @@ def read_image(path):
         # would add lines to the command line's one-line errors; oversized images are errors
         warnings.filterwarnings("ignore", module=r"PIL\.")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        return _read_image(path, Image)
+        return _read_image(path, Image, max_pixels)
 
 
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 
 
-def _read_image(path, Image):
+def _read_image(path, Image, max_pixels=None):
     try:
         image = Image.open(path)
     except FileNotFoundError:
@@ -93,7 +96,7 @@ def _read_image(path, Image):
             _check_size(path, declared)
         raise ImageInputError(f"{path}: not a readable image ({_reason(error)})") from None
     with image:
-        _check_size(path, image.size)
+        _check_size(path, image.size, max_pixels)
         mode = _accepted_mode(path, image)
         frames = getattr(image, "n_frames", 1)
         if frames > 1:
@@ -176,10 +179,14 @@ def _reason(error):
     return text.splitlines()[0]
 
 
-def _check_size(path, size):
+def _check_size(path, size, max_pixels=None):
     width, height = size
     if width < 1 or height < 1:
         raise ImageInputError(f"{path}: image is empty ({width}x{height} pixels)")
+    if max_pixels is not None and width * height > max_pixels:
+        raise ImageInputError(f"{path}: image is {width}x{height} = {width * height / 1e6:.1f} "
+                              f"megapixels, over the limit of {max_pixels / 1e6:g} "
+                              f"megapixels (--max-pixels)")
     if width > MAX_DIMENSION or height > MAX_DIMENSION:
         raise ImageInputError(f"{path}: image is {width}x{height} pixels; JPEG allows at most "
                               f"{MAX_DIMENSION} pixels a side")

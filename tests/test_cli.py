@@ -733,3 +733,10 @@ def test_commands_print_only_their_own_lines(tmp_path):
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert result.stderr == "" and len(result.stdout.splitlines()) == 1, result
+
+
+def test_max_pixels_refuses_before_decoding(capsys, tmp_path):
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", "--max-pixels",
+                          "60000")
+    _assert_one_line_error(status, err, "256x256", "over the limit of 0.06 megapixels")
+    assert _listing(tmp_path) == []

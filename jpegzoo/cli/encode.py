@@ -9,6 +9,9 @@ from jpegzoo.jpeg.metadata import COPY_CHOICES, read_metadata, with_metadata
 from jpegzoo.metrics import bpp
 from jpegzoo.tensorflow_runtime import start_tensorflow
 
+#: Largest input ``jpegzoo encode`` takes unless ``--max-pixels`` says otherwise.
+DEFAULT_MAX_PIXELS = 100_000_000
+
 
 def add_parser(commands):
     parser = commands.add_parser(
@@ -50,6 +53,10 @@ def add_parser(commands):
     parser.add_argument("--rate", choices=("exact", "cnn"),
                         help="mutated: rate from the exact bit counter (default) or the "
                              "mutation_bitcount CNN")
+    parser.add_argument("--max-pixels", type=bounded_int("--max-pixels", 1, 2**32),
+                        default=DEFAULT_MAX_PIXELS, metavar="N",
+                        help="refuse larger inputs before any work (default "
+                             f"{DEFAULT_MAX_PIXELS:,}: about 100 megapixels)")
     parser.add_argument("--copy", choices=COPY_CHOICES, default="all",
                         help="metadata of IN kept in JPEG outputs, as jpegtran's -copy: all "
                              "(EXIF with its orientation, ICC profile, XMP, comment; the "
@@ -75,7 +82,7 @@ def _method_options(args, method):
 def run(args):
     method = methods.get(args.method)
     options = _method_options(args, method)
-    image = read_image(args.input)
+    image = read_image(args.input, max_pixels=args.max_pixels)
     metadata = read_metadata(args.input).selected("none" if args.strip else args.copy)
     notes = []
     if method.suffix != ".jpg" and metadata.orientation != 1:
