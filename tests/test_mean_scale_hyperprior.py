@@ -5,11 +5,9 @@ serving signatures and the resumable trainer."""
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
-from importlib.resources import files
 
 import keras
 import numpy as np
@@ -342,13 +340,8 @@ def test_saved_model_signatures_match_the_python_coder(model, tmp_path):
 
 
 @pytest.fixture
-def photos(tmp_path):
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    samples = files("jpegzoo") / "data" / "samples"
-    for name in ("kodim05_crop256.png", "kodim19_crop256.png", "kodim23_crop256.png"):
-        shutil.copy(str(samples / name), folder / name)
-    return folder
+def photos(sample_photos):
+    return sample_photos
 
 
 def _history(work):

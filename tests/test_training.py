@@ -3,8 +3,6 @@ trainer through the registry, pass only the options given and resume, on tiny da
 
 import csv
 import inspect
-import shutil
-from importlib.resources import files
 
 import keras
 import numpy as np
@@ -23,13 +21,8 @@ PYTHON_ONLY = {"verbose", "callbacks", "data_options", "hidden"}
 
 
 @pytest.fixture
-def images(tmp_path):
-    folder = tmp_path / "images"
-    folder.mkdir()
-    samples = files("jpegzoo") / "data" / "samples"
-    for name in ("kodim05_crop256.png", "kodim19_crop256.png", "kodim23_crop256.png"):
-        shutil.copy(str(samples / name), folder / name)
-    return folder
+def images(sample_photos):
+    return sample_photos
 
 
 @pytest.fixture

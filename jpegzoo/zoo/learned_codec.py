@@ -58,6 +58,21 @@ class QualityLevels:
         """``[M]`` gain of the latents at level ``quality`` (1..K)."""
         return ops.exp(self.log_gains[quality - 1])
 
+    def serving_gains(self, quality, *log_gains):
+        """In a serving graph: ``exp(log_gains[quality - 1])`` as ``[B, 1, 1, C]`` for each
+        of ``log_gains`` (default: the latents'), after an in-graph check that every
+        ``quality`` (int32 ``[B]``) is one of the levels."""
+        import tensorflow as tf
+
+        check = tf.debugging.assert_equal(
+            tf.reduce_all((quality >= 1) & (quality <= self.qualities)), True,
+            message=f"quality must be in 1..{self.qualities}")
+        with tf.control_dependencies([check]):
+            index = tf.identity(quality - 1)
+        gains = [tf.exp(tf.gather(v, index))[:, None, None, :]
+                 for v in (log_gains or (self.log_gains,))]
+        return gains[0] if len(gains) == 1 else tuple(gains)
+
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
 class FactorizedPriorCodec(QualityLevels, keras.Model):
@@ -152,14 +167,7 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
         from jpegzoo.layers.dct import pad_to_multiple
 
         levels = self.qualities
-
-        def gains(quality):
-            check = tf.debugging.assert_equal(
-                tf.reduce_all((quality >= 1) & (quality <= levels)), True,
-                message=f"quality must be in 1..{levels}")
-            with tf.control_dependencies([check]):
-                index = tf.identity(quality - 1)
-            return tf.exp(tf.gather(self.log_gains, index))[:, None, None, :]
+        gains = self.serving_gains
 
         @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, "image"),
                                       tf.TensorSpec([None], tf.int32, "quality")])

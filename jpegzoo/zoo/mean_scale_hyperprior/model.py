@@ -301,13 +301,7 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
         levels, table = self.qualities, np.asarray(self.conditional.scale_table, np.float64)
 
         def gains(quality):
-            check = tf.debugging.assert_equal(
-                tf.reduce_all((quality >= 1) & (quality <= levels)), True,
-                message=f"quality must be in 1..{levels}")
-            with tf.control_dependencies([check]):
-                index = tf.identity(quality - 1)
-            return (tf.exp(tf.gather(self.log_gains, index))[:, None, None, :],
-                    tf.exp(tf.gather(self.log_zgains, index))[:, None, None, :])
+            return self.serving_gains(quality, self.log_gains, self.log_zgains)
 
         def parameters(z, quality):
             gain, zgain = gains(quality)
