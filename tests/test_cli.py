@@ -740,3 +740,155 @@ def test_max_pixels_refuses_before_decoding(capsys, tmp_path):
                           "60000")
     _assert_one_line_error(status, err, "256x256", "over the limit of 0.06 megapixels")
     assert _listing(tmp_path) == []
+
+
+# --- decoding untrusted files (issue #17) ------------------------------------------------
+
+
+def _restreamed(data, payload, stream=0, **fields):
+    """``data`` (a .jzc file) with stream ``stream``'s bytes replaced and header fields
+    changed, checksum recomputed."""
+    from dataclasses import replace
+
+    from jpegzoo.jzc import Stream, read_jzc, write_jzc
+
+    contents = read_jzc(data)
+    streams = list(contents.streams)
+    streams[stream] = Stream(streams[stream].shape, payload(streams[stream].data))
+    return write_jzc(replace(contents, streams=streams, **fields))
+
+
+@pytest.fixture(scope="module")
+def dct_file(tmp_path_factory):
+    """A dct_ae file of the sample (bytes)."""
+    folder = tmp_path_factory.mktemp("dct")
+    assert main(["encode", SAMPLE, str(folder / "in.jzc"), "--method", "dct_ae", "-q", "1"]) == 0
+    return (folder / "in.jzc").read_bytes()
+
+
+@pytest.mark.parametrize("damage,words", [
+    ("empty_stream", ["empty"]), ("cut", ["truncated"]), ("trailing", ["over-long"]),
+    ("odd_length", ["32-bit words"]), ("huge", ["65535x65535", "--max-pixels"]),
+    ("huge_no_limit", ["too few"]), ("empty_2048", ["empty"]),
+])
+def test_decode_refuses_bad_streams_with_one_line(capsys, tmp_path, dct_file, damage, words):
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
+
+    options = []
+    if damage == "empty_stream":
+        data = _restreamed(dct_file, lambda d: b"")
+    elif damage == "cut":
+        data = _restreamed(dct_file, lambda d: d[:-8])
+    elif damage == "trailing":
+        data = _restreamed(dct_file, lambda d: d + bytes(8))
+    elif damage == "odd_length":
+        data = _restreamed(dct_file, lambda d: d + b"\0")
+    elif damage.startswith("huge"):  # the 143-byte file of the issue, as dct_block_ae's
+        data = write_jzc(JzcFile("dct_block_ae", 1, 65535, 65535,
+                                 [Stream((1, 8192, 8192, 96), bytes(86))]))
+        options = ["--max-pixels", "0"] if damage == "huge_no_limit" else []
+    else:
+        data = write_jzc(JzcFile("dct_block_ae", 1, 2048, 2048,
+                                 [Stream((1, 256, 256, 96), b"")]))
+    (tmp_path / "in.jzc").write_bytes(data)
+    status, out, err = _run(capsys, "decode", tmp_path / "in.jzc", tmp_path / "out.png",
+                            *options)
+    _assert_one_line_error(status, err, *words)
+    assert out == "" and not (tmp_path / "out.png").exists()
+
+
+def test_decode_of_payloads_the_range_coder_rejects_is_one_line(capsys, tmp_path, dct_file):
+    """constriction raises AssertionError for data no encoder writes: a one-line error."""
+    from jpegzoo.jzc import read_jzc
+
+    size = len(read_jzc(dct_file).streams[0].data)
+    rng = np.random.default_rng(0)
+    lines = []
+    for _ in range(8):
+        noise = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        (tmp_path / "in.jzc").write_bytes(_restreamed(dct_file, lambda d: noise))
+        status, _, err = _run(capsys, "decode", tmp_path / "in.jzc", tmp_path / "out.png")
+        lines.append(_assert_one_line_error(status, err, "corrupt .jzc file"))
+    assert any("range coder rejects" in line for line in lines), lines
+
+
+def test_decode_refuses_progressive_files_with_a_wrong_quality_level(capsys, tmp_path):
+    from jpegzoo.jzc import read_jzc
+
+    coded = tmp_path / "in.jzc"
+    assert _run(capsys, "encode", SAMPLE, coded, "--method", "rnn", "-q", "2")[0] == 0
+    data = coded.read_bytes()
+    coded.write_bytes(_restreamed(data, lambda d: d, quality=5))
+    status, _, err = _run(capsys, "decode", coded, tmp_path / "out.png")
+    _assert_one_line_error(status, err, "quality level 5 but 2 iterations")
+    assert read_jzc(data).quality == 2
+
+
+def test_decode_refuses_lossless_files_cut_short(capsys, tmp_path):
+    from jpegzoo.imageio import read_image
+
+    source = tmp_path / "crop.png"
+    Image.fromarray(read_image(SAMPLE)[:12, :16]).save(source)
+    assert _run(capsys, "encode", source, tmp_path / "x.jzc", "--method", "lossless")[0] == 0
+    data = (tmp_path / "x.jzc").read_bytes()
+    for cut in (4, 8, 40):
+        (tmp_path / "cut.jzc").write_bytes(_restreamed(data, lambda d: d[:-cut]))
+        status, _, err = _run(capsys, "decode", tmp_path / "cut.jzc", tmp_path / "out.png")
+        _assert_one_line_error(status, err, "corrupt .jzc file")
+        assert not (tmp_path / "out.png").exists()
+
+
+def test_decode_max_pixels(capsys, tmp_path, dct_file):
+    coded = tmp_path / "in.jzc"
+    coded.write_bytes(dct_file)
+    status, _, err = _run(capsys, "decode", coded, tmp_path / "a.png", "--max-pixels", "65535")
+    _assert_one_line_error(status, err, "256x256 image (65,536 pixels)", "limit of 65,535")
+    for limit in ("65536", "0"):
+        status, out, err = _run(capsys, "decode", coded, tmp_path / "b.png", "--max-pixels",
+                                limit)
+        assert status == 0 and "256x256" in out, err
+    for bad in ("-1", "x", str(65535 ** 2 + 1)):
+        status, _, err = _run(capsys, "decode", coded, tmp_path / "c.png", "--max-pixels", bad)
+        assert status == 2 and "--max-pixels" in err
+
+
+@pytest.mark.parametrize("command", ["info", "decode"])
+def test_devices_are_refused_without_reading(capsys, tmp_path, command):
+    argv = [command, "/dev/zero"] + ([tmp_path / "out.png"] if command == "decode" else [])
+    status, out, err = _run(capsys, *argv)
+    _assert_one_line_error(status, err, "/dev/zero", "not a regular file")
+    assert out == ""
+
+
+def test_input_size_limit(tmp_path):
+    import threading
+
+    from jpegzoo.cli.arguments import read_input
+
+    path = tmp_path / "file"
+    path.write_bytes(bytes(100))
+    assert read_input(path, 100) == bytes(100)
+    with pytest.raises(ValueError, match="larger than the input limit of 99 bytes"):
+        read_input(path, 99)
+    assert len(read_input(path, None)) == 100
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+
+    def write(count):
+        with open(pipe, "wb") as handle:
+            try:
+                handle.write(bytes(count))
+            except BrokenPipeError:
+                pass
+
+    for count, limit in ((50, 64), (10 ** 6, 64)):
+        writer = threading.Thread(target=write, args=(count,))
+        writer.start()
+        try:
+            if count <= limit:
+                assert read_input(pipe, limit) == bytes(count)
+            else:
+                with pytest.raises(ValueError, match="larger than the input limit of 64"):
+                    read_input(pipe, limit)
+        finally:
+            writer.join(timeout=10)

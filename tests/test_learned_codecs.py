@@ -236,3 +236,72 @@ def test_gan_ae_writes_compressive_ae_files_and_decodes_them_its_own_way():
         latents = learned_codec.quantized_latents(cae, image, level)
         assert not np.array_equal(np.asarray(cae.reconstruct(latents, level)),
                                   np.asarray(gan.reconstruct(latents, level)))
+
+
+# --- decoding untrusted files (issue #17) ------------------------------------------------
+
+
+def _with_stream(data, payload, **fields):
+    """``data`` (a .jzc file) with its latent stream's bytes replaced (and header fields
+    changed), checksum recomputed."""
+    from dataclasses import replace
+
+    from jpegzoo.jzc import Stream, write_jzc
+
+    contents = read_jzc(data)
+    return write_jzc(replace(contents, **fields,
+                             streams=[Stream(contents.streams[0].shape, payload)]))
+
+
+def test_empty_truncated_over_long_and_rejected_streams_are_value_errors(model):
+    data = model.compress(_image((32, 48)), 2)
+    payload = read_jzc(data).streams[0].data
+    for bad, words in ((b"", "empty"), (payload[:-4], "truncated|too few"),
+                       (payload + bytes(4), "4 bytes follow its last symbol"),
+                       (payload + b"\xa5" * 8, "over-long"), (payload + b"\0", "32-bit words")):
+        with pytest.raises(ValueError, match=words):
+            model.decompress(_with_stream(data, bad))
+    # random payloads: refused by the coder or by the exactness check -- or, a short payload
+    # being as likely as not the exact encoding of some latents, decoded
+    rng, refused = np.random.default_rng(0), 0
+    for _ in range(40):
+        noise = rng.integers(0, 256, len(payload), dtype=np.uint8).tobytes()
+        try:
+            assert model.decompress(_with_stream(data, noise)).shape == (32, 48, 3)
+        except ValueError as error:
+            assert str(error).startswith("corrupt .jzc file: the range")
+            refused += 1
+    assert refused >= 10
+
+
+def test_declared_size_is_checked_against_the_payload_before_allocating(model):
+    import tracemalloc
+
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
+
+    big = 65535
+    grid = (1, -(-big // model.stride), -(-big // model.stride), model.latent)
+    data = write_jzc(JzcFile(model.name, 1, big, big, [Stream(grid, bytes(84))]))
+    with pytest.raises(ValueError, match="65535x65535 image .* over the decoding limit of "
+                                         "8,388,608 pixels"):
+        model.decompress(data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="holds 84 bytes, too few for its"):
+            model.decompress(data, max_pixels=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 ** 20
+
+
+def test_pixel_limit(model):
+    data = model.compress(_image((20, 30)), 1)
+    with pytest.raises(ValueError, match=r"30x20 image \(600 pixels\), over the decoding limit of "
+                                         r"599 pixels"):
+        model.decompress(data, max_pixels=599)
+    np.testing.assert_array_equal(model.decompress(data, max_pixels=600),
+                                  model.decompress(data, max_pixels=None))
+    for bad in (0, -5, 1.5, True):
+        with pytest.raises(ValueError, match="max_pixels must be a positive integer"):
+            model.decompress(data, max_pixels=bad)

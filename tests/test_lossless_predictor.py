@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from crafted_files import renamed
 
+from jpegzoo.jzc import read_jzc
 from jpegzoo.zoo.lossless_predictor import model as lp
 
 
@@ -53,3 +54,83 @@ def test_corrupt_files_are_refused(model):
         model.decompress(data[:-3])
     with pytest.raises(ValueError, match="model 'other'"):
         model.decompress(renamed(model.compress(image), "other"))
+
+
+# --- the pixel checksum and untrusted files (issue #17) ---------------------------------
+
+
+def _replaced(data, streams, **fields):
+    from dataclasses import replace
+
+    from jpegzoo.jzc import write_jzc
+
+    return write_jzc(replace(read_jzc(data), streams=streams, **fields))
+
+
+def test_files_carry_the_crc_of_their_pixels(model):
+    import zlib
+
+    image = np.random.default_rng(3).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    contents = read_jzc(model.compress(image))
+    assert [s.shape for s in contents.streams] == [(5, 7, 3), (1,)]
+    assert contents.streams[1].data == zlib.crc32(image.tobytes()).to_bytes(4, "big")
+
+
+def test_a_stream_of_another_image_fails_the_checksum(model):
+    rng = np.random.default_rng(4)
+    first, other = (model.compress(rng.integers(0, 256, (6, 5, 3), dtype=np.uint8))
+                    for _ in range(2))
+    swapped = _replaced(first, [read_jzc(other).streams[0], read_jzc(first).streams[1]])
+    with pytest.raises(ValueError, match="do not match the file's CRC-32"):
+        model.decompress(swapped)
+
+
+def test_files_of_the_first_format_still_decode(model):
+    image = np.random.default_rng(5).integers(0, 256, (4, 9, 3), dtype=np.uint8)
+    data = model.compress(image)
+    first_format = _replaced(data, read_jzc(data).streams[:1])
+    np.testing.assert_array_equal(model.decompress(first_format), image)
+
+
+@pytest.mark.parametrize("first_format", [False, True])
+def test_streams_cut_short_or_extended_are_refused(model, first_format):
+    from jpegzoo.jzc import Stream
+
+    image = np.random.default_rng(6).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    data = model.compress(image)
+    residuals, checksum = read_jzc(data).streams
+    for change in (lambda d: d[:-4], lambda d: d[:-8], lambda d: d[:len(d) // 2 // 4 * 4],
+                   lambda d: d + bytes(4), lambda d: b""):
+        stream = Stream(residuals.shape, change(residuals.data))
+        bad = _replaced(data, [stream] if first_format else [stream, checksum])
+        with pytest.raises(ValueError, match="jzc"):
+            model.decompress(bad)
+
+
+def test_bad_checksum_streams_quality_and_huge_sizes_are_refused(model):
+    import tracemalloc
+
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
+
+    image = np.zeros((3, 4, 3), np.uint8)
+    data = model.compress(image)
+    residuals, checksum = read_jzc(data).streams
+    for streams in ([residuals, Stream((4,), checksum.data)],
+                    [residuals, Stream((1,), checksum.data + b"\0")],
+                    [residuals, checksum, checksum], []):
+        with pytest.raises(ValueError, match="checksum"):
+            model.decompress(_replaced(data, streams))
+    with pytest.raises(ValueError, match="quality level 2"):
+        model.decompress(_replaced(data, [residuals, checksum], quality=2))
+    huge = write_jzc(JzcFile(model.name, 1, 65535, 65535,
+                             [Stream((65535, 65535, 3), bytes(84)), checksum]))
+    with pytest.raises(ValueError, match="over the decoding limit"):
+        model.decompress(huge)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="residual stream holds 84 bytes, too few"):
+            model.decompress(huge, max_pixels=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 ** 20

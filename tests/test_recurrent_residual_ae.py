@@ -141,3 +141,62 @@ def test_shipped_model_ladder_improves_with_every_iteration():
              for k in range(1, rr.MAX_ITERATIONS + 1)]
     assert all(later > earlier for earlier, later in zip(psnrs, psnrs[1:])), psnrs
     assert psnrs[-1] > 26.0, psnrs
+
+
+# --- decoding untrusted files (issue #17) ------------------------------------------------
+
+
+def test_quality_level_must_be_the_number_of_iterations(model):
+    from dataclasses import replace
+
+    from jpegzoo.jzc import write_jzc
+
+    data = model.compress(np.zeros((16, 32, 3), np.uint8), 3)
+    for quality in (1, 2, 4, 8):
+        wrong = write_jzc(replace(read_jzc(data), quality=quality))
+        with pytest.raises(ValueError, match=f"quality level {quality} but 3 iterations"):
+            model.decompress(wrong)
+        with pytest.raises(ValueError, match=f"quality level {quality} but 3 iterations"):
+            rr.truncate(wrong, 1)
+
+
+def test_code_streams_must_be_exactly_the_packed_bits(model):
+    from dataclasses import replace
+
+    from jpegzoo.jzc import Stream, write_jzc
+
+    data = model.compress(np.zeros((16, 32, 3), np.uint8), 2)
+    contents = read_jzc(data)
+    expected = len(contents.streams[0].data)
+    for change in (lambda d: b"", lambda d: d[:-1], lambda d: d + b"\0", lambda d: d * 2):
+        streams = [contents.streams[0], Stream(contents.streams[1].shape,
+                                               change(contents.streams[1].data))]
+        with pytest.raises(ValueError, match=f"code stream of .* bytes, expected {expected}"):
+            model.decompress(write_jzc(replace(contents, streams=streams)))
+    odd = rr.build_recurrent_residual_ae(filters=16, bits=3)  # 3 bits: 5 padding bits
+    contents = read_jzc(odd.compress(np.zeros((16, 16, 3), np.uint8), 1))
+    padded = Stream(contents.streams[0].shape, bytes([contents.streams[0].data[0] | 1]))
+    with pytest.raises(ValueError, match="padding bits"):
+        odd.decompress(write_jzc(replace(contents, streams=[padded])))
+
+
+def test_huge_declared_sizes_are_refused_before_allocating(model):
+    import tracemalloc
+
+    from jpegzoo.jzc import JzcFile, Stream, write_jzc
+
+    grid = (1, 4096, 4096, model.bits)
+    data = write_jzc(JzcFile(model.name, 2, 65535, 65535, [Stream(grid, b"\0")] * 2))
+    with pytest.raises(ValueError, match="over the decoding limit"):
+        model.decompress(data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="code stream of 1 bytes, expected 16777216"):
+            model.decompress(data, max_pixels=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 ** 20
+    image = np.zeros((16, 48, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"48x16 image \(768 pixels\)"):
+        model.decompress(model.compress(image, 1), max_pixels=767)

@@ -2,6 +2,12 @@
 quality lists, with one-line errors."""
 
 import argparse
+import os
+import stat
+
+#: Largest input file ``jpegzoo info`` reads, and the least ``jpegzoo decode`` allows
+#: (bytes).
+MAX_INPUT_BYTES = 256 * 2 ** 20
 
 
 def bounded_int(what, low, high, unit="", allowed=None):
@@ -48,3 +54,22 @@ def positive_float(what, zero=False):
         return value
 
     return parse
+
+
+def read_input(path, limit=MAX_INPUT_BYTES):
+    """The bytes of the input file ``path``, read with a bound: ValueError (one line) for
+    anything but a regular file or a pipe (a device such as ``/dev/zero`` never ends) and
+    for more than ``limit`` bytes (None: no limit) -- a regular file by its size, before
+    reading; a pipe after reading at most ``limit + 1`` bytes."""
+    with open(path, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not (stat.S_ISREG(status.st_mode) or stat.S_ISFIFO(status.st_mode)):
+            raise ValueError(f"{path}: not a regular file (nor a pipe)")
+        too_big = (f"{path}: larger than the input limit of {limit:,} bytes"
+                   if limit is not None else "")
+        if limit is not None and stat.S_ISREG(status.st_mode) and status.st_size > limit:
+            raise ValueError(too_big)
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise ValueError(too_big)
+    return data

@@ -1,9 +1,12 @@
 """``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per
-component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams."""
+component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams.
+FILE must be a regular file or a pipe of at most
+:data:`~jpegzoo.cli.arguments.MAX_INPUT_BYTES` bytes."""
 
 
 import numpy as np
 
+from jpegzoo.cli.arguments import read_input
 from jpegzoo.jpeg.reader import read_header, read_jpeg
 from jpegzoo.jzc import MAGIC, read_jzc
 from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
@@ -23,9 +26,7 @@ def add_parser(commands):
 
 
 def run(args):
-
-    with open(args.file, "rb") as handle:
-        data = handle.read()
+    data = read_input(args.file)
     if data.startswith(MAGIC):
         return _jzc_info(args.file, data)
     try:

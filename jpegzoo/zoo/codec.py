@@ -7,7 +7,9 @@ A codec (a learned codec such as ``compressive_ae``, or a JPEG-side one such as
   where the codec takes it); ``quality`` is the common option (the codec's own levels, or
   IJG qualities for JPEG-side codecs);
 - ``decompress(data, **options) -> uint8 image``: learned codecs read their ``.jzc``
-  files, JPEG-side codecs decode JPEG with Pillow (as their users' decoders do);
+  files (and take ``max_pixels``, refusing larger images before any work; ValueError for
+  every corrupt file), JPEG-side codecs decode JPEG with Pillow (as their users' decoders
+  do);
 - ``quality_levels``: the codec's quality levels (a tuple), or None for IJG qualities
   1..100.
 
@@ -20,6 +22,8 @@ import inspect
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 
 #: What to say when a decoding option does not apply to a file.
 DECODE_OPTION_HINTS = {"iterations": " (only progressive files, recurrent_residual_ae's, "
@@ -52,20 +56,28 @@ def jzc_codec_names() -> list[str]:
     return [e.name for e in registry.entries() if e.method and e.method.suffix == ".jzc"]
 
 
-def decompress_jzc(data: bytes, **options) -> np.ndarray:
+def decompress_jzc(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                   **options) -> np.ndarray:
     """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, decoded by the model the file names;
-    ``options`` go to its ``decompress`` (e.g. ``iterations`` for progressive files);
-    ValueError for models this jpegzoo does not have and options the codec does not take."""
-    from jpegzoo.jzc import read_jzc
+    ``options`` go to its ``decompress`` (e.g. ``iterations`` for progressive files).
 
-    name = read_jzc(data).model
+    ValueError, with a one-line message, for models this jpegzoo does not have, options
+    the codec does not take, images over ``max_pixels`` (width x height; None: no limit;
+    default :data:`jpegzoo.jzc.DEFAULT_MAX_PIXELS`, checked from the header before the
+    model loads) and every corrupt file (each codec's ``decompress`` checks its streams
+    before allocating what their declared sizes ask for)."""
+    from jpegzoo.jzc import check_pixels, read_jzc
+
+    contents = read_jzc(data)
+    name = contents.model
     if name not in jzc_codec_names():
         raise ValueError(f"no learned codec called {name!r} in this jpegzoo; learned "
                          f"codecs: {', '.join(jzc_codec_names())}")
+    check_pixels(contents.width, contents.height, max_pixels)
     codec = trained(name)
     accepted = inspect.signature(codec.decompress).parameters
     for option in options:
         if option not in accepted:
             hint = DECODE_OPTION_HINTS.get(option, "")
             raise ValueError(f"--{option} does not apply to {name} files{hint}")
-    return codec.decompress(data, **options)
+    return codec.decompress(data, max_pixels=max_pixels, **options)

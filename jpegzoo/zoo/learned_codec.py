@@ -27,6 +27,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers import FactorizedEntropyModel
 
 #: The quality level :meth:`FactorizedPriorCodec.compress` uses when none is given.
@@ -216,9 +217,12 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
         return write_jzc(JzcFile(self.name, quality, width, height,
                                  [Stream(latents.shape, data)]))
 
-    def decode_latents(self, data):
-        """(int32 latents, quality, width, height) of ``.jzc`` bytes written by :meth:`compress`."""
-        from jpegzoo.jzc import read_jzc
+    def decode_latents(self, data, max_pixels=None):
+        """(int32 latents, quality, width, height) of ``.jzc`` bytes written by
+        :meth:`compress`; ValueError for anything :meth:`compress` could not have written
+        (see :mod:`jpegzoo.layers.numerics.range_coding`) and, before any work, for images
+        over ``max_pixels`` (None: no limit)."""
+        from jpegzoo.jzc import check_pixels, read_jzc
         from jpegzoo.layers.numerics import range_coding
 
         contents = read_jzc(data)
@@ -226,6 +230,7 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
             raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
                              f"not {self.name!r}")
         quality = self.check_quality(contents.quality)
+        check_pixels(contents.width, contents.height, max_pixels)
         if len(contents.streams) != 1 or len(contents.streams[0].shape) != 4:
             raise ValueError("corrupt .jzc file: expected one 4-D latent stream")
         stream, stride = contents.streams[0], self.stride
@@ -237,9 +242,11 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
                                       self.priors[quality - 1].coding_tables())
         return latents, quality, contents.width, contents.height
 
-    def decompress(self, data):
-        """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
-        latents, quality, width, height = self.decode_latents(data)
+    def decompress(self, data, max_pixels=DEFAULT_MAX_PIXELS):
+        """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes; ValueError for corrupt files and,
+        before any work, for images over ``max_pixels`` (None: no limit; default
+        :data:`jpegzoo.jzc.DEFAULT_MAX_PIXELS`)."""
+        latents, quality, width, height = self.decode_latents(data, max_pixels)
         return to_uint8(self.reconstruct(latents, quality)[0, :height, :width])
 
 
@@ -271,7 +278,9 @@ def quantized_latents(model, image, quality):
 
 
 def to_uint8(pixels):
-    """Round float 0..255 pixels half up and clip to uint8."""
-    return np.clip(np.floor(np.asarray(pixels) + 0.5), 0, 255).astype(np.uint8)
+    """Round float 0..255 pixels half up and clip to uint8 (NaN, which only latents no
+    encoder writes can give, to 0)."""
+    pixels = np.nan_to_num(np.asarray(pixels), nan=0.0, posinf=255.0, neginf=0.0)
+    return np.clip(np.floor(pixels + 0.5), 0, 255).astype(np.uint8)
 
 

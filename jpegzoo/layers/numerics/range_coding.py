@@ -15,6 +15,19 @@ Latents: any int array; each latent codes with the table its ``indexes`` entry n
 table per channel for factorized models, one per quantized scale for Gaussian
 conditionals). The stream holds the latents of table 0, then of table 1, ... (C order
 within a table), so the decoder, which knows the indexes, reads them back in place.
+
+Decoding checks what it is given (every failure is a ``ValueError`` naming the problem):
+
+- before allocating anything, that the payload can hold the symbols it must code: a
+  symbol of table ``t`` costs at least :func:`min_symbol_bits` ``[t]`` bits (the largest
+  probability the coder's quantized model can give one symbol), and a range coder's output
+  is never shorter than the information content of what it codes;
+- that the range coder accepts the data (constriction raises ``AssertionError`` for data
+  no encoder could have written);
+- that the payload is *exactly* what :func:`encode` writes for the decoded symbols
+  (:class:`CheckedDecoder` re-encodes them): constriction's decoder reads zeros past the
+  end of its data and ignores words after the ones it needs, so a truncated, empty or
+  over-long payload would otherwise decode to some image without complaint.
 """
 
 from dataclasses import dataclass
@@ -22,6 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 ESCAPE_BITS = 32
+#: Precision (bits) of constriction's quantized categorical models (its default for
+#: ``Categorical``): every symbol of a table gets a multiple of ``2**-24``, at least one.
+MODEL_PRECISION = 24
 #: Prefix of the tables' entries in a Keras weights file.
 TABLE_KEY = "coding_"
 
@@ -130,6 +146,40 @@ def encode(latents, tables, indexes=None):
     return encoder.get_compressed().tobytes()
 
 
+def min_symbol_bits(tables):
+    """float64 ``[T]``: a lower bound on the bits the range coder spends on one symbol of
+    each table, ``-log2`` of the largest probability its quantized model can give a symbol.
+
+    constriction quantizes ``n`` probabilities ``p_i`` to ``floor(P_{i+1} s) - floor(P_i s)
+    + 1`` units of ``2**-24`` (``P`` the cumulative sums, ``s = 2**24 - n``), so no symbol
+    gets more than ``p_i + 2`` units, nor more than what the ``n - 1`` others leave (one
+    unit each); the bound allows 4 units for float rounding.
+    """
+    sizes = np.asarray(tables.sizes, np.int64) + 1  # the support and the escape
+    counts = np.asarray(tables.counts, np.float64)
+    largest = counts.max(axis=1) / counts.sum(axis=1)
+    unit = 2.0 ** -MODEL_PRECISION
+    bound = np.clip(np.minimum(1.0 - (sizes - 1) * unit, largest + 4 * unit), unit, 1.0)
+    return np.maximum(-np.log2(bound), 0.0)
+
+
+def check_payload_size(data, symbol_counts, tables, what="range-coded stream"):
+    """ValueError unless ``data`` (bytes) is long enough to code ``symbol_counts[t]``
+    symbols of each table ``t`` (see :func:`min_symbol_bits`); call it before allocating
+    anything the symbols' number sizes. A range coder's output is at least the information
+    content of its symbols (each renormalization emits one 32-bit word per 32 bits of it,
+    and the final words identify the rest), so this refuses no file :func:`encode` wrote."""
+    symbol_counts = np.asarray(symbol_counts, np.float64)
+    needed = float(np.dot(symbol_counts, min_symbol_bits(tables)))
+    total = float(symbol_counts.sum())
+    if total and not len(data):
+        raise ValueError(f"corrupt .jzc file: the {what} is empty but must code "
+                         f"{int(total)} symbols")
+    if 8 * len(data) + 64 < needed:
+        raise ValueError(f"corrupt .jzc file: the {what} holds {len(data)} bytes, too few "
+                         f"for its {int(total)} symbols (at least {int(needed // 8)} bytes)")
+
+
 def range_decoder(data):
     """constriction's range decoder over payload bytes (ValueError if not whole words)."""
     import constriction
@@ -140,11 +190,87 @@ def range_decoder(data):
         np.frombuffer(bytes(data), dtype=np.uint32).copy())
 
 
+class CheckedDecoder:
+    """A range decoder over payload bytes that refuses what :func:`encode` could not have
+    written: data the coder rejects, and -- in :meth:`finish` -- a payload that is not
+    exactly the encoding of the symbols decoded from it (truncated: the decoder read past
+    its end; over-long: bytes left after the coder's final words; or otherwise damaged).
+
+    ``decode(model, count)`` returns int32 symbols like constriction's ``decode`` and
+    records them (with their model) for :meth:`finish`, which re-encodes them: about the
+    cost of decoding again, and memory for the symbols (4 bytes each).
+    """
+
+    def __init__(self, data, what="range-coded stream"):
+        self.data, self.what = bytes(data), what
+        if len(self.data) % 4:
+            raise ValueError(f"corrupt .jzc file: the {what} is not a whole number of "
+                             f"32-bit words ({len(self.data)} bytes)")
+        self.decoder = range_decoder(self.data)
+        self.log = []
+
+    def decode(self, model, count):
+        """int32 ``[count]`` symbols decoded with constriction ``model``."""
+        try:
+            symbols = self.decoder.decode(model, int(count))
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException as error:  # constriction: AssertionError, pyo3 panics
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise ValueError(f"corrupt .jzc file: the range coder rejects the {self.what} "
+                             f"({reason})") from None
+        symbols = np.asarray(symbols, np.int32)
+        self.log.append((model, symbols))
+        return symbols
+
+    def finish(self):
+        """ValueError unless the data is exactly the encoding of what was decoded."""
+        import constriction
+
+        encoder = constriction.stream.queue.RangeEncoder()
+        for model, symbols in self.log:
+            encoder.encode(symbols, model)
+        expected = encoder.get_compressed().tobytes()
+        self.log = []
+        if expected == self.data:
+            return
+        if len(self.data) < len(expected):
+            problem = (f"it ends {len(expected) - len(self.data)} bytes before its symbols "
+                       f"do (truncated)")
+        elif self.data.startswith(expected):
+            problem = (f"{len(self.data) - len(expected)} bytes follow its last symbol "
+                       f"(over-long)")
+        else:
+            problem = "it is not the encoding of the symbols it decodes to (damaged)"
+        raise ValueError(f"corrupt .jzc file: the {self.what} is invalid: {problem}")
+
+
+def table_counts(shape, tables, indexes=None):
+    """float64 ``[T]``: how many latents of ``shape`` code with each table (``indexes`` as
+    in :func:`encode`); computed without materializing the default indexes (float: a
+    declared shape may hold more than 2**63 latents)."""
+    count = len(tables.sizes)
+    if indexes is None:
+        if not shape or shape[-1] != count:
+            raise ValueError(f"latent shape {tuple(shape)} does not have one channel per "
+                             f"table ({count})")
+        return np.full(count, float(np.prod(shape[:-1], dtype=object)))
+    flat = np.asarray(indexes, np.int64).ravel()
+    if flat.size != np.prod(shape, dtype=object):
+        raise ValueError(f"{flat.size} table indexes for latents of shape {tuple(shape)}")
+    if flat.size and (flat.min() < 0 or flat.max() >= count):
+        raise ValueError(f"table indexes outside 0..{count - 1}")
+    return np.bincount(flat, minlength=count).astype(np.float64)
+
+
 def decode(data, shape, tables, indexes=None):
-    """int32 latents of ``shape`` from :func:`encode`'s bytes (same ``indexes``)."""
+    """int32 latents of ``shape`` from :func:`encode`'s bytes (same ``indexes``);
+    ValueError (see the module docstring) for a payload :func:`encode` did not write."""
     import constriction
 
-    decoder = range_decoder(data)
+    shape = tuple(int(d) for d in shape)
+    check_payload_size(data, table_counts(shape, tables, indexes), tables)
+    decoder = CheckedDecoder(data)
     uniform = constriction.stream.model.Uniform(1 << 16)
     indexes = channel_indexes(shape) if indexes is None else indexes
     out = np.empty(int(np.prod(shape)), np.int64)
@@ -155,6 +281,12 @@ def decode(data, shape, tables, indexes=None):
         outside = symbols == size
         if outside.any():
             halves = decoder.decode(uniform, 2 * int(outside.sum())).astype(np.int64)
-            values[outside] = (halves[0::2] << 16 | halves[1::2]) - (1 << 31)
+            escaped = (halves[0::2] << 16 | halves[1::2]) - (1 << 31)
+            inside = (escaped >= tables.offsets[table]) & (escaped < tables.offsets[table] + size)
+            if inside.any():
+                raise ValueError("corrupt .jzc file: an escape codes a value inside its "
+                                 "table's support")
+            values[outside] = escaped
         out[positions] = values
+    decoder.finish()
     return out.astype(np.int32).reshape(shape)

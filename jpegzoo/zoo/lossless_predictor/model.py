@@ -17,12 +17,22 @@ decoding needs.
 Decoding is sequential by construction; it proceeds by wavefronts ``t = x + 2 y`` (every
 causal neighbour of a pixel on wavefront ``t`` lies on an earlier one), each a batched
 integer MLP evaluation, so a 768x512 image takes about 1,800 steps.
+
+Files: quality level 1 and two streams, the range-coded residuals (shape ``[H, W, 3]``)
+and the CRC-32 of the image's RGB bytes (C order; shape ``[1]``, 4 bytes big-endian),
+which decoding checks. Files of the first format (the residual stream alone) still decode,
+checked by the range coder's exactness test only (see
+:class:`~jpegzoo.layers.numerics.range_coding.CheckedDecoder`).
 """
+
+import struct
+import zlib
 
 import keras
 import numpy as np
 from keras import ops
 
+from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers.numerics.range_coding import save_tables, split_tables
 from jpegzoo.zoo import learned_codec
 
@@ -161,21 +171,47 @@ class LosslessPredictor(keras.Model):
                                    models[table])
         data = encoder.get_compressed().tobytes()
         return write_jzc(JzcFile(self.name, 1, image.shape[1], image.shape[0],
-                                 [Stream(image.shape, data)]))
+                                 [Stream(image.shape, data), checksum_stream(image)]))
 
-    def decompress(self, data):
-        """The exact uint8 RGB image of ``.jzc`` bytes written by :meth:`compress`."""
-        from jpegzoo.jzc import read_jzc
-        from jpegzoo.layers.numerics.range_coding import categorical, range_decoder
+    def decompress(self, data, max_pixels=DEFAULT_MAX_PIXELS):
+        """The exact uint8 RGB image of ``.jzc`` bytes written by :meth:`compress`.
+
+        ValueError, before any work, for images over ``max_pixels`` (None: no limit) and
+        residual streams too short for their samples; then for a stream that is not
+        exactly what :meth:`compress` writes and for pixels whose CRC-32 is not the file's.
+        """
+        from jpegzoo.jzc import check_pixels, read_jzc
+        from jpegzoo.layers.numerics.range_coding import (
+            CheckedDecoder,
+            categorical,
+            check_payload_size,
+            min_symbol_bits,
+        )
 
         contents = read_jzc(data)
         if contents.model != self.name:
             raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
                              f"not {self.name!r}")
+        if contents.quality != 1:
+            raise ValueError(f"corrupt .jzc file: quality level {contents.quality} (this "
+                             f"lossless coder has one level, 1)")
         height, width = contents.height, contents.width
-        if len(contents.streams) != 1 or tuple(contents.streams[0].shape) != (height, width, 3):
-            raise ValueError("corrupt .jzc file: expected one [H, W, 3] residual stream")
-        decoder = range_decoder(contents.streams[0].data)
+        check_pixels(width, height, max_pixels)
+        streams = contents.streams
+        if not 1 <= len(streams) <= 2 or tuple(streams[0].shape) != (height, width, 3):
+            raise ValueError("corrupt .jzc file: expected an [H, W, 3] residual stream and "
+                             "a checksum")
+        checksum = None
+        if len(streams) == 2:
+            if tuple(streams[1].shape) != (1,) or len(streams[1].data) != 4:
+                raise ValueError("corrupt .jzc file: the checksum stream must hold one "
+                                 "4-byte CRC-32")
+            (checksum,) = struct.unpack(">I", streams[1].data)
+        # every sample costs at least the cheapest symbol of the cheapest table
+        cheapest = np.zeros(len(SCALES))
+        cheapest[np.argmin(min_symbol_bits(self.tables))] = 3 * height * width
+        check_payload_size(streams[0].data, cheapest, self.tables, "residual stream")
+        decoder = CheckedDecoder(streams[0].data, "residual stream")
         canvas = padded(np.zeros((height, width, 3), np.uint8))
         parameters = integer_parameters(self)
         models = [categorical(self.tables, table) for table in range(len(SCALES))]
@@ -190,7 +226,24 @@ class LosslessPredictor(keras.Model):
                 if values.min() < 0 or values.max() > 255:
                     raise ValueError("corrupt .jzc file: decoded samples outside 0..255")
                 canvas[ys + PAD, xs + PAD, channel] = values
-        return canvas[PAD:, PAD:PAD + width].astype(np.uint8)
+        decoder.finish()
+        image = canvas[PAD:, PAD:PAD + width].astype(np.uint8)
+        if checksum is not None and pixel_checksum(image) != checksum:
+            raise ValueError("corrupt .jzc file: the decoded pixels do not match the file's "
+                             "CRC-32")
+        return image
+
+
+def pixel_checksum(image):
+    """CRC-32 of a uint8 ``[H, W, 3]`` image's bytes in C order."""
+    return zlib.crc32(np.ascontiguousarray(image, np.uint8).tobytes())
+
+
+def checksum_stream(image):
+    """The file's second stream: :func:`pixel_checksum`, 4 bytes big-endian, shape [1]."""
+    from jpegzoo.jzc import Stream
+
+    return Stream((1,), struct.pack(">I", pixel_checksum(image)))
 
 
 def build_lossless_predictor(hidden=(128, 128), name="lossless_predictor"):

@@ -69,7 +69,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jpegzoo.jzc import JzcFile, Stream, read_jzc, write_jzc
+from jpegzoo.jzc import DEFAULT_MAX_PIXELS, JzcFile, Stream, check_pixels, read_jzc, write_jzc
 from jpegzoo.layers import GDN, IGDN, FactorizedEntropyModel, GaussianConditional
 from jpegzoo.layers.color import round_half_away
 from jpegzoo.layers.gdn import lower_bound
@@ -375,16 +375,18 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
         height, width = np.shape(image)[:2]
         return write_jzc(JzcFile(self.name, quality, width, height, streams))
 
-    def decode_latents(self, data):
+    def decode_latents(self, data, max_pixels=None):
         """``(y_hat float32 [1, h, w, M], quality, width, height)`` of ``.jzc`` bytes written
-        by :meth:`compress`; ValueError for another model's file, a bad level or streams that
-        do not match the declared image size."""
-
+        by :meth:`compress`; ValueError for another model's file, a bad level, streams that
+        do not match the declared image size or that the range coder refuses (see
+        :mod:`jpegzoo.layers.numerics.range_coding`) and, before any work, images over
+        ``max_pixels`` (None: no limit)."""
         contents = read_jzc(data)
         if contents.model != self.name:
             raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
                              f"not {self.name!r}")
         quality = self.check_quality(contents.quality)
+        check_pixels(contents.width, contents.height, max_pixels)
         if len(contents.streams) != 2 or any(len(s.shape) != 4 for s in contents.streams):
             raise ValueError("corrupt .jzc file: expected two 4-D streams (z, then y)")
         rows, columns = -(-contents.height // self.stride), -(-contents.width // self.stride)
@@ -402,9 +404,10 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
                                       indexes)
         return latents_of(symbols, means), quality, contents.width, contents.height
 
-    def decompress(self, data):
-        """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes."""
-        y_hat, quality, width, height = self.decode_latents(data)
+    def decompress(self, data, max_pixels=DEFAULT_MAX_PIXELS):
+        """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes; ValueError for corrupt files and,
+        before any work, for images over ``max_pixels`` (None: no limit)."""
+        y_hat, quality, width, height = self.decode_latents(data, max_pixels)
         return learned_codec.to_uint8(self.reconstruct(y_hat, quality)[0, :height, :width])
 
 

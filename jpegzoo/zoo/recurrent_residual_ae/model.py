@@ -29,6 +29,7 @@ import math
 import keras
 from keras import ops
 
+from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers.color import straight_through
 
 STRIDE = 16
@@ -253,11 +254,17 @@ class RecurrentResidualAutoencoder(keras.Model):
                    for code in codes]
         return write_jzc(JzcFile(self.name, iterations, image.shape[1], image.shape[0], streams))
 
-    def decompress(self, data, iterations=None):
-        """uint8 image from the first ``iterations`` streams of ``.jzc`` bytes (default: all)."""
+    def decompress(self, data, iterations=None, max_pixels=DEFAULT_MAX_PIXELS):
+        """uint8 image from the first ``iterations`` streams of ``.jzc`` bytes (default: all).
+
+        ValueError, before any work, for images over ``max_pixels`` (None: no limit) and for
+        files :meth:`compress` / :func:`truncate` could not have written: a quality level
+        other than the number of streams, a stream of another shape, or one that is not
+        exactly the packed bits of its codes (``ceil(size / 8)`` bytes, zero padding bits).
+        """
         import numpy as np
 
-        from jpegzoo.jzc import read_jzc
+        from jpegzoo.jzc import check_pixels, read_jzc
         from jpegzoo.zoo import learned_codec
 
         contents = read_jzc(data)
@@ -268,21 +275,31 @@ class RecurrentResidualAutoencoder(keras.Model):
         if not 1 <= available <= MAX_ITERATIONS:
             raise ValueError(f"corrupt .jzc file: {available} iterations (this model codes "
                              f"1..{MAX_ITERATIONS})")
+        if contents.quality != available:
+            raise ValueError(f"corrupt .jzc file: quality level {contents.quality} but "
+                             f"{available} iterations (a progressive file's quality level "
+                             f"is its number of iterations)")
         if iterations is not None and not 1 <= iterations <= available:
             raise ValueError(f"this file holds {available} iterations, asked for {iterations}")
         iterations = available if iterations is None else int(iterations)
+        check_pixels(contents.width, contents.height, max_pixels)
         shape = (1, -(-contents.height // STRIDE), -(-contents.width // STRIDE), self.bits)
-        padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
-        _, decoder_states = self.initial_states(padded)
-        reconstruction = padded + 0.5
         size = int(np.prod(shape))
-        for t, stream in enumerate(contents.streams[:iterations]):
+        for stream in contents.streams:
             if tuple(stream.shape) != shape:
                 raise ValueError(f"code shape {stream.shape} does not match the image size and "
                                  f"model (expected {shape})")
+            if len(stream.data) != -(-size // 8):
+                raise ValueError(f"corrupt .jzc file: a code stream of {len(stream.data)} "
+                                 f"bytes, expected {-(-size // 8)} ({size} bits)")
+            if size % 8 and stream.data[-1] & (0xFF >> size % 8):
+                raise ValueError("corrupt .jzc file: padding bits after the last code are "
+                                 "not zero")
+        padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
+        _, decoder_states = self.initial_states(padded)
+        reconstruction = padded + 0.5
+        for t, stream in enumerate(contents.streams[:iterations]):
             bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
-            if len(bits) != size:
-                raise ValueError("corrupt .jzc file: code stream too short")
             codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
             residual, decoder_states = self.decode_step(codes, decoder_states, t)
             reconstruction = reconstruction + residual
@@ -313,6 +330,9 @@ def truncate(data, iterations):
     from jpegzoo.jzc import read_jzc, write_jzc
 
     contents = read_jzc(data)
+    if contents.quality != len(contents.streams):
+        raise ValueError(f"corrupt .jzc file: quality level {contents.quality} but "
+                         f"{len(contents.streams)} iterations")
     iterations = check_iterations(iterations, len(contents.streams))
     return write_jzc(replace(contents, quality=iterations,
                              streams=contents.streams[:iterations]))
