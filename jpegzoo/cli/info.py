@@ -1,6 +1,13 @@
 """``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per
-component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams."""
+component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams.
 
+The bits per component need the whole file decoded (:func:`jpegzoo.jpeg.reader.read_jpeg`),
+so the file is read whole: only regular files of at most :data:`MAX_FILE_BYTES` are read
+(not devices, pipes or directories), and frames over the reader's block limit are refused.
+"""
+
+import os
+import stat
 
 import numpy as np
 
@@ -10,6 +17,9 @@ from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 from jpegzoo.layers.numerics.standard import quality_to_qtables
 
 _NAMES = {1: ("Y",), 3: ("Y", "Cb", "Cr")}
+
+#: Largest file ``jpegzoo info`` reads (512 MiB).
+MAX_FILE_BYTES = 512 * 2 ** 20
 
 
 def add_parser(commands):
@@ -23,9 +33,7 @@ def add_parser(commands):
 
 
 def run(args):
-
-    with open(args.file, "rb") as handle:
-        data = handle.read()
+    data = read_file(args.file)
     if data.startswith(MAGIC):
         return _jzc_info(args.file, data)
     try:
@@ -34,6 +42,9 @@ def run(args):
         parsed = read_jpeg(data) if info.frame_type == "baseline" else None
     except ValueError as error:
         raise ValueError(f"{args.file}: {error}") from None
+    except MemoryError:
+        raise ValueError(f"{args.file}: not enough memory to decode its "
+                         f"{info.width}x{info.height} frame") from None
     print(f"{args.file}: {info.width}x{info.height}, {info.frame_type} JPEG, "
           f"{info.num_components} component(s), {_subsampling(info)}, {len(data)} bytes "
           f"({8 * len(data) / (info.width * info.height):.3f} bpp)")
@@ -54,6 +65,25 @@ def run(args):
             print(f"  quantization table of component {names[index]}:")
             for row in np.asarray(table).reshape(8, 8):
                 print("    " + " ".join(f"{int(x):3d}" for x in row))
+
+
+def read_file(path, limit=None):
+    """The bytes of the regular file ``path``; ValueError (one line) for anything else
+    (a device such as /dev/zero, a pipe, a directory) and for files over ``limit`` bytes
+    (default :data:`MAX_FILE_BYTES`).
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if not stat.S_ISREG(os.stat(path).st_mode):  # checked before opening: a FIFO blocks
+        raise ValueError(f"{path}: not a regular file")
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise ValueError(f"{path}: {size} bytes, over the {limit}-byte limit of "
+                             f"jpegzoo info")
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # grew after the check
+        raise ValueError(f"{path}: more than {limit} bytes, the limit of jpegzoo info")
+    return data
 
 
 def _jzc_info(path, data):
