@@ -76,8 +76,8 @@ def test_nothing_imports_the_cli():
 
 JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huffman",
              "jpegzoo.layers.numerics.range_coding", "jpegzoo.jpeg.reader",
-             "jpegzoo.jpeg.writer", "jpegzoo.jzc", "jpegzoo.methods", "jpegzoo.zoo",
-             "jpegzoo.zoo.registry", "jpegzoo.imageio"]
+             "jpegzoo.jpeg.scan_kernels", "jpegzoo.jpeg.writer", "jpegzoo.jzc",
+             "jpegzoo.methods", "jpegzoo.zoo", "jpegzoo.zoo.registry", "jpegzoo.imageio"]
 
 
 def test_jpeg_only_paths_do_not_import_tensorflow():

@@ -513,6 +513,32 @@ def test_info_unreadable(capsys, tmp_path, kind):
     assert str(path) in line
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_info_refuses_a_device(capsys):
+    status, out, err = _run(capsys, "info", "/dev/zero")
+    line = _assert_one_line_error(status, err, "not a regular file")
+    assert "/dev/zero" in line and out == ""
+
+
+def test_info_size_limit(capsys, monkeypatch, written_jpeg):
+    from jpegzoo.cli import arguments
+
+    monkeypatch.setattr(arguments, "MAX_INPUT_BYTES", 1000)
+    status, out, err = _run(capsys, "info", written_jpeg)
+    _assert_one_line_error(status, err, "limit")
+    assert out == ""
+
+
+def test_info_oversize_frame(capsys, tmp_path, written_jpeg):
+    data = written_jpeg.read_bytes()
+    sof = data.index(b"\xff\xc0")
+    path = tmp_path / "huge.jpg"
+    path.write_bytes(data[:sof + 5] + b"\xff\xff\xff\xff" + data[sof + 9:])
+    status, out, err = _run(capsys, "info", path)
+    _assert_one_line_error(status, err, "too large")
+    assert out == ""
+
+
 # --------------------------------------------------------------------------------------
 # methods, usage
 # --------------------------------------------------------------------------------------

@@ -453,3 +453,78 @@ def test_specific_corruptions():
     undefined = grey[:sos + 6] + bytes([0x11]) + grey[sos + 7:]
     with pytest.raises(ValueError, match="undefined DC Huffman table 1"):
         read_jpeg(undefined)
+
+
+# --- size limits and memory ---------------------------------------------------------------
+
+def _flat_grey_file(width, height):
+    """A valid grey baseline file whose blocks are all zero and take 2 bits each: one-code
+    DC (category 0) and AC (EOB) tables, so the scan is ``(blocks + 3) // 4`` zero bytes."""
+    blocks = ceil_div(width, 8) * ceil_div(height, 8)
+    sof = (bytes([8]) + height.to_bytes(2, "big") + width.to_bytes(2, "big")
+           + b"\x01\x01\x11\x00")
+    one_code = bytes([1] + [0] * 15)
+    dht = b"\x00" + one_code + b"\x00" + b"\x10" + one_code + b"\x00"
+    return (b"\xff\xd8" + _segment(0xDB, bytes([0] + 64 * [1])) + _segment(0xC0, sof)
+            + _segment(0xC4, dht) + _segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+            + bytes(ceil_div(blocks, 4)) + b"\xff\xd9")
+
+
+def test_flat_grey_file():
+    parsed = read_jpeg(_flat_grey_file(40, 17))
+    assert parsed.levels.components[0].levels.shape == (3, 5, 64)
+    assert not parsed.levels.components[0].levels.any()
+    assert list(parsed.block_bits) == [2] * 15 and parsed.pad_bits == 2
+
+
+_MEMORY_CHILD = """
+import json, resource, sys, time
+from jpegzoo.jpeg.reader import read_jpeg
+read_jpeg(sys.argv[2])  # compiles the kernels (or loads them from numba's cache)
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+parsed = read_jpeg(data)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps(dict(before=before * 1024, peak=peak * 1024, seconds=seconds,
+                      blocks=len(parsed.block_bits))))
+"""
+
+
+def test_large_flat_file_memory_and_time(tmp_path):
+    """An 8192x8192 file of 2-bit blocks (256 KiB) decodes in a few seconds with a peak
+    RSS (in a child process) within 2x its int32 levels (256 MiB) plus the input."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path, small = tmp_path / "flat8192.jpg", tmp_path / "small.jpg"
+    path.write_bytes(_flat_grey_file(8192, 8192))
+    small.write_bytes(_flat_grey_file(16, 16))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    run = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(path), str(small)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    levels = 8192 * 8192 // 64 * 64 * 4
+    assert result["blocks"] == 8192 * 8192 // 64
+    assert result["peak"] - result["before"] < 2 * levels + path.stat().st_size, result
+    assert result["seconds"] < 10, result
+
+
+def test_oversize_frame_is_refused():
+    data = _small_files()["color420"]
+    sof = data.index(b"\xff\xc0")
+    huge = data[:sof + 5] + b"\xff\xff\xff\xff" + data[sof + 9:]  # 65535x65535
+    assert read_header(huge).width == 65535
+    with pytest.raises(ValueError, match="JPEG too large") as error:
+        read_jpeg(huge)
+    assert "\n" not in str(error.value) and "65535x65535" in str(error.value)
+    # 17x20 4:2:0: 2x2 MCUs of 4 luma and 2 chroma blocks
+    with pytest.raises(ValueError, match="over the reader's limit of 23 blocks"):
+        read_jpeg(data, max_blocks=23)
+    assert read_jpeg(data, max_blocks=24).levels.width == 20

@@ -1,11 +1,16 @@
 """``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per
 component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams.
-FILE must be a regular file or a pipe of at most
-:data:`~jpegzoo.cli.arguments.MAX_INPUT_BYTES` bytes."""
+
+The bits per component need the whole file decoded (:func:`jpegzoo.jpeg.reader.read_jpeg`),
+so the file is read whole: FILE must be a regular file or a pipe of at most
+:data:`~jpegzoo.cli.arguments.MAX_INPUT_BYTES` bytes (not a device or a directory), and
+frames over the reader's block limit are refused.
+"""
 
 
 import numpy as np
 
+from jpegzoo.cli import arguments
 from jpegzoo.cli.arguments import read_input
 from jpegzoo.jpeg.reader import read_header, read_jpeg
 from jpegzoo.jzc import MAGIC, read_jzc
@@ -13,6 +18,7 @@ from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 from jpegzoo.layers.numerics.standard import quality_to_qtables
 
 _NAMES = {1: ("Y",), 3: ("Y", "Cb", "Cr")}
+
 
 
 def add_parser(commands):
@@ -26,7 +32,7 @@ def add_parser(commands):
 
 
 def run(args):
-    data = read_input(args.file)
+    data = read_input(args.file, arguments.MAX_INPUT_BYTES)
     if data.startswith(MAGIC):
         return _jzc_info(args.file, data)
     try:
@@ -35,6 +41,9 @@ def run(args):
         parsed = read_jpeg(data) if info.frame_type == "baseline" else None
     except ValueError as error:
         raise ValueError(f"{args.file}: {error}") from None
+    except MemoryError:
+        raise ValueError(f"{args.file}: not enough memory to decode its "
+                         f"{info.width}x{info.height} frame") from None
     print(f"{args.file}: {info.width}x{info.height}, {info.frame_type} JPEG, "
           f"{info.num_components} component(s), {_subsampling(info)}, {len(data)} bytes "
           f"({8 * len(data) / (info.width * info.height):.3f} bpp)")

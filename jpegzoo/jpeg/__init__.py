@@ -3,7 +3,7 @@ libjpeg-turbo), the writer of quantized levels (``write_jpeg``), the parser (``r
 ``read_header``) and the coefficient-level file description (``JpegLevels``).
 
 numpy only at import; the encoder's forward DCT runs through TensorFlow, loaded on first
-use.
+use, and the reader's scan decoding through numba kernels, loaded by the first decode.
 """
 
 from jpegzoo.jpeg.baseline import encode, image_to_levels

@@ -28,10 +28,6 @@ FRAME_TYPES = {
 }
 _PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}
 
-#: Bytes of 1-bits appended after the scan data so a block that runs off the end of its
-#: segment can be decoded far enough to be detected (one block is at most ~210 bytes).
-_TAIL = 260
-
 
 @dataclass
 class JpegInfo:

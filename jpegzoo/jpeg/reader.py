@@ -30,7 +30,7 @@ from jpegzoo.jpeg.markers import FRAME_TYPES, JpegInfo, MarkerParser, as_bytes, 
 from jpegzoo.jpeg.scan_decoder import decode_scan
 from jpegzoo.jpeg.structure import ComponentLevels, JpegLevels, ScanOrder
 
-__all__ = ["FRAME_TYPES", "JpegInfo", "ParsedJpeg", "read_header", "read_jpeg"]
+__all__ = ["FRAME_TYPES", "MAX_BLOCKS", "JpegInfo", "ParsedJpeg", "read_header", "read_jpeg"]
 
 
 @dataclass
@@ -39,8 +39,9 @@ class ParsedJpeg:
 
     Attributes:
         levels: :class:`JpegLevels` with each component's levels int32 ``[Hb, Wb, 64]``
-            (natural order) on the coded grid, its qtable (natural order), sampling,
-            ``table_class`` (the DC Huffman table slot its scan uses) and component id.
+            (natural order) on the coded grid (the components of one scan are views of
+            one array), its qtable (natural order), sampling, ``table_class`` (the DC
+            Huffman table slot its scan uses) and component id.
         info: the frame header (:class:`JpegInfo`).
         restart_interval: MCUs per restart interval of the (first) scan, 0 if none.
         dc_tables, ac_tables: dict Huffman table slot -> :class:`HuffmanTable` as defined
@@ -73,25 +74,44 @@ class ParsedJpeg:
     scan_tables: list = field(default_factory=list)
 
 
-def read_jpeg(data):
+#: Most 8x8 blocks (all components) of a frame :func:`read_jpeg` decodes by default:
+#: 2**24 blocks are 4 GiB of int32 levels (256 bytes a block), a 32768x32768 grey image
+#: (16384x16384 4:4:4 is 12.6 M blocks). Larger frames are refused before anything is
+#: allocated.
+MAX_BLOCKS = 1 << 24
+
+
+def read_jpeg(data, max_blocks=None):
     """Decode a baseline JPEG (bytes or a path) to its levels and bit accounting.
 
+    Memory: the levels (256 bytes per block, one int32 array per scan), 32 bytes per block
+    of bit counts and coding order, and the unstuffed entropy-coded data (at most the
+    file's size) besides the input. Sizes are checked before allocating: every block
+    takes at least 2 bits, so a file of n bytes allocates at most ~1 KiB of levels per
+    byte, and a frame over ``max_blocks`` is refused.
+
+    Args:
+        data: bytes, or a path to read.
+        max_blocks: most 8x8 blocks of the frame (all components, padding blocks of the
+            coded grids included); default :data:`MAX_BLOCKS`.
     Returns:
         :class:`ParsedJpeg`.
     Raises:
         ValueError: if the data is not a well-formed baseline (SOF0) JPEG, including
-            progressive/extended files, truncated files and corrupt entropy-coded data.
+            progressive/extended files, truncated files, corrupt entropy-coded data and
+            frames over ``max_blocks``.
     """
-    return JpegDecoder(as_bytes(data)).run(decode=True)
+    return JpegDecoder(as_bytes(data), max_blocks).run(decode=True)
 
 
 class JpegDecoder(MarkerParser):
     """A :class:`MarkerParser` that decodes every scan and assembles the levels."""
 
-    def __init__(self, data):
+    def __init__(self, data, max_blocks=None):
         super().__init__(data)
         # decoded blocks and accounting, one entry per scan
-        self.coefficients = []
+        self.max_blocks = MAX_BLOCKS if max_blocks is None else max_blocks
+        self.levels = None  # per component int32 [Hb, Wb, 64], a view of its scan's array
         self.block_bits = []
         self.order_component = []
         self.order_flat = []
@@ -108,6 +128,13 @@ class JpegDecoder(MarkerParser):
             levels = self._jpeg_levels()
             for index, comp in enumerate(self.components):
                 comp.grid = levels.block_grid(index)
+            self.levels = [None] * len(self.components)
+            blocks = sum(c.grid[0] * c.grid[1] for c in self.components)
+            if blocks > self.max_blocks:
+                raise ValueError(
+                    f"JPEG too large: {self.frame['width']}x{self.frame['height']} "
+                    f"frame of {blocks} blocks ({blocks * 256 / 2 ** 20:.0f} MiB of levels), "
+                    f"over the reader's limit of {self.max_blocks} blocks")
         count = payload[0] if payload else 0
         if count < 1 or count > 4 or len(payload) != 4 + 2 * count:
             raise ValueError("corrupt JPEG: malformed SOS segment")
@@ -141,23 +168,28 @@ class JpegDecoder(MarkerParser):
         if count > 1 and sum(self.components[i].h * self.components[i].v
                              for i in comps) > 10:
             raise ValueError("corrupt JPEG: more than 10 blocks per MCU")
-        self._account(decode_scan(self, comps))
+        self._account(decode_scan(self, comps), comps)
         for index in comps:
             self.components[index].coded = True
         self.num_scans += 1
 
-    def _account(self, scan):
-        """Keep a decoded scan's blocks and bits."""
+    def _account(self, scan, comps):
+        """Keep a decoded scan's levels, blocks and bits."""
         self.pad_bits += scan.pad_bits
         self.pad_ones &= scan.pad_ones
         per_mcu = scan.block_bits.reshape(scan.num_mcus, -1)
         for position, index in enumerate(scan.block_comp.tolist()):
             self.components[index].bits += int(per_mcu[:, position].sum())
-        self.coefficients.append(scan.coefficients)
+        for index, base in zip(comps, scan.bases):
+            rows, cols = self.components[index].grid
+            # a view of the scan's array: no copy of the levels
+            self.levels[index] = scan.levels[base:base + rows * cols].reshape(rows, cols, 64)
         self.block_bits.append(scan.block_bits)
-        self.order_component.append(np.tile(scan.block_comp, scan.num_mcus))
+        self.order_component.append(np.tile(scan.block_comp.astype(np.int64),
+                                            scan.num_mcus))
         self.order_flat.append(scan.flat.reshape(-1))
-        self.order_mcu.append(np.repeat(np.arange(scan.num_mcus), len(scan.block_comp)))
+        self.order_mcu.append(np.repeat(np.arange(scan.num_mcus, dtype=np.int64),
+                                        len(scan.block_comp)))
 
     def _jpeg_levels(self, levels=None):
         levels = levels or [None] * len(self.components)
@@ -174,23 +206,21 @@ class JpegDecoder(MarkerParser):
         if missing:
             raise ValueError(f"truncated JPEG: component(s) {missing} have no scan "
                              f"before EOI")
-        block_bits = np.concatenate(self.block_bits)
-        order = ScanOrder(np.concatenate(self.order_component).astype(np.int64),
-                          np.concatenate(self.order_flat).astype(np.int64),
-                          np.concatenate(self.order_mcu).astype(np.int64))
-        coefficients = np.concatenate(self.coefficients)
-        levels = []
-        for index, comp in enumerate(self.components):
-            rows, cols = comp.grid
-            grid = np.zeros((rows * cols, 64), dtype=np.int32)
-            mine = order.component == index
-            grid[order.flat_index[mine]] = coefficients[mine]
-            levels.append(grid.reshape(rows, cols, 64))
+        block_bits = _joined(self.block_bits)
+        order = ScanOrder(_joined(self.order_component), _joined(self.order_flat),
+                          _joined(self.order_mcu))
         return ParsedJpeg(
-            levels=self._jpeg_levels(levels), info=self._info(),
+            levels=self._jpeg_levels(self.levels), info=self._info(),
             restart_interval=self.first_scan_ri, dc_tables=dict(self.dc_tables),
             ac_tables=dict(self.ac_tables),
             component_bits=[c.bits for c in self.components],
             scan_bits=int(block_bits.sum()), pad_bits=self.pad_bits,
             pad_bits_all_ones=self.pad_ones, block_bits=block_bits, order=order,
             num_scans=self.num_scans, scan_tables=[c.tables for c in self.components])
+
+
+def _joined(arrays):
+    """One int64 array of ``arrays`` (no copy for a single int64 array)."""
+    if len(arrays) == 1:
+        return arrays[0].astype(np.int64, copy=False)
+    return np.concatenate(arrays).astype(np.int64, copy=False)
