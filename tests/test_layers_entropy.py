@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jpegzoo.layers import bit_counter, huffman
+from jpegzoo.layers.numerics import bit_counter, huffman
 from jpegzoo.layers.numerics.bit_counter import (
     block_bits,
     block_symbols,
