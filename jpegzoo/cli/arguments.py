@@ -50,7 +50,7 @@ def positive_float(what, zero=False):
             raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
         if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
             raise argparse.ArgumentTypeError(
-                f"{what} must be {'at least 0' if zero else 'above 0'}, got {text}")
+                f"{what} must be {'at least 0' if zero else 'a positive number'}, got {text}")
         return value
 
     return parse

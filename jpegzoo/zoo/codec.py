@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from jpegzoo.jzc import DEFAULT_MAX_PIXELS
+from jpegzoo.zoo import registry
 
 #: What to say when a decoding option does not apply to a file.
 DECODE_OPTION_HINTS = {"iterations": " (only progressive files, recurrent_residual_ae's, "
@@ -51,8 +52,6 @@ def trained(name: str) -> Codec:
 
 def jzc_codec_names() -> list[str]:
     """Zoo models whose files are ``.jzc`` (the learned codecs)."""
-    from jpegzoo.zoo import registry
-
     return [e.name for e in registry.entries() if e.method and e.method.suffix == ".jzc"]
 
 
@@ -74,6 +73,9 @@ def decompress_jzc(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS,
         raise ValueError(f"no learned codec called {name!r} in this jpegzoo; learned "
                          f"codecs: {', '.join(jzc_codec_names())}")
     check_pixels(contents.width, contents.height, max_pixels)
+    if not registry.entry(name).weights_file.is_file():
+        raise ValueError(f"this .jzc file names {name}, which this jpegzoo ships no trained "
+                         f"weights for")
     codec = trained(name)
     accepted = inspect.signature(codec.decompress).parameters
     for option in options:
