@@ -59,6 +59,20 @@ class QualityLevels:
         """``[M]`` gain of the latents at level ``quality`` (1..K)."""
         return ops.exp(self.log_gains[quality - 1])
 
+    def read_own_file(self, data, max_pixels=None):
+        """``(contents, quality)`` of ``.jzc`` bytes after checking that this model wrote
+        them at one of its levels and, before any work, that the image is at most
+        ``max_pixels`` (None: no limit)."""
+        from jpegzoo.jzc import check_pixels, read_jzc
+
+        contents = read_jzc(data)
+        if contents.model != self.name:
+            raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
+                             f"not {self.name!r}")
+        quality = self.check_quality(contents.quality)
+        check_pixels(contents.width, contents.height, max_pixels)
+        return contents, quality
+
     def serving_gains(self, quality, *log_gains):
         """In a serving graph: ``exp(log_gains[quality - 1])`` as ``[B, 1, 1, C]`` for each
         of ``log_gains`` (default: the latents'), after an in-graph check that every
@@ -222,15 +236,9 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
         :meth:`compress`; ValueError for anything :meth:`compress` could not have written
         (see :mod:`jpegzoo.layers.numerics.range_coding`) and, before any work, for images
         over ``max_pixels`` (None: no limit)."""
-        from jpegzoo.jzc import check_pixels, read_jzc
         from jpegzoo.layers.numerics import range_coding
 
-        contents = read_jzc(data)
-        if contents.model != self.name:
-            raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
-                             f"not {self.name!r}")
-        quality = self.check_quality(contents.quality)
-        check_pixels(contents.width, contents.height, max_pixels)
+        contents, quality = self.read_own_file(data, max_pixels)
         if len(contents.streams) != 1 or len(contents.streams[0].shape) != 4:
             raise ValueError("corrupt .jzc file: expected one 4-D latent stream")
         stream, stride = contents.streams[0], self.stride

@@ -69,7 +69,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jpegzoo.jzc import DEFAULT_MAX_PIXELS, JzcFile, Stream, check_pixels, read_jzc, write_jzc
+from jpegzoo.jzc import DEFAULT_MAX_PIXELS, JzcFile, Stream, write_jzc
 from jpegzoo.layers import GDN, IGDN, FactorizedEntropyModel, GaussianConditional
 from jpegzoo.layers.color import round_half_away
 from jpegzoo.layers.gdn import lower_bound
@@ -381,12 +381,7 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
         do not match the declared image size or that the range coder refuses (see
         :mod:`jpegzoo.layers.numerics.range_coding`) and, before any work, images over
         ``max_pixels`` (None: no limit)."""
-        contents = read_jzc(data)
-        if contents.model != self.name:
-            raise ValueError(f"this .jzc file was written by model {contents.model!r}, "
-                             f"not {self.name!r}")
-        quality = self.check_quality(contents.quality)
-        check_pixels(contents.width, contents.height, max_pixels)
+        contents, quality = self.read_own_file(data, max_pixels)
         if len(contents.streams) != 2 or any(len(s.shape) != 4 for s in contents.streams):
             raise ValueError("corrupt .jzc file: expected two 4-D streams (z, then y)")
         rows, columns = -(-contents.height // self.stride), -(-contents.width // self.stride)
