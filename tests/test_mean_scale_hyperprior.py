@@ -288,15 +288,26 @@ def test_init_from_compressive_ae_copies_transforms_and_gains(tmp_path):
             msh.build_mean_scale_hyperprior(**{**SMALL, "lambdas": LAMBDAS[:2]}), cae)
 
 
-def test_zoo_entry_builds_but_ships_no_weights_yet():
+def test_zoo_entry_builds_trains_and_ships_weights():
+    from importlib.resources import files
+
     from jpegzoo import training, zoo
+    from jpegzoo.imageio import read_image
 
     assert "mean_scale_hyperprior" in zoo.list()
     built = zoo.build("mean_scale_hyperprior", **SMALL)
     assert isinstance(built, msh.MeanScaleHyperprior) and built.stride == 64
-    with pytest.raises(FileNotFoundError, match="jpegzoo train mean_scale_hyperprior"):
-        zoo.load("mean_scale_hyperprior")
     assert callable(training.trainer("mean_scale_hyperprior"))
+    shipped = zoo.load("mean_scale_hyperprior")
+    assert all(prior._tables is not None for prior in shipped.z_priors)  # integer tables
+    image = read_image(files("jpegzoo") / "data" / "samples" / "kodim23_crop256.png")
+    sizes = []
+    for quality in (1, 3, 6):
+        data = shipped.compress(image, quality)
+        decoded = shipped.decompress(data)
+        np.testing.assert_array_equal(decoded, _own_reconstruction(shipped, image, quality))
+        sizes.append(len(data))
+    assert sizes == sorted(sizes)  # higher levels spend more bits
 
 
 def test_saved_model_signatures_match_the_python_coder(model, tmp_path):
