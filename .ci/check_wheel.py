@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: data), the table generator (weights), a factorized-prior codec, the progressive codec,
 #: the lossless coder.
 ENCODES = [("baseline", 75, ".jpg"), ("mutated", 75, ".jpg"), ("qtable", 75, ".jpg"),
-           ("cae", 2, ".jzc"), ("rnn", 2, ".jzc"), ("lossless", 1, ".jzc")]
+           ("cae", 2, ".jzc"), ("hyperprior", 2, ".jzc"), ("rnn", 2, ".jzc"),
+           ("lossless", 1, ".jzc")]
 
 
 def run(command, **kwargs):
