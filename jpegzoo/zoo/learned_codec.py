@@ -38,6 +38,25 @@ class QualityLevels:
     """Quality levels ``1..K`` through per-level gains (Cui et al. 2021), for a Keras model
     with ``lambdas`` (the trade-off of each level) and ``log_gains`` ``[K, M]``."""
 
+    @staticmethod
+    def checked_lambdas(lambdas):
+        """``lambdas`` as a tuple of floats after checking they are non-empty and
+        increasing."""
+        checked = tuple(float(lam) for lam in lambdas)
+        if list(checked) != sorted(checked) or not checked:
+            raise ValueError(f"lambdas must be non-empty and increasing, got {lambdas}")
+        return checked
+
+    def add_log_gains(self, name, channels):
+        """A ``[K, channels]`` weight of log-gains initialised at ``0.5 log(lambda /
+        lambda_max)`` (high-rate theory: the best quantizer step scales as
+        ``lambda ** -1/2``)."""
+        top = self.lambdas[-1]
+        initial = np.array([[0.5 * math.log(lam / top)] * channels for lam in self.lambdas],
+                           np.float32)
+        return self.add_weight(name=name, shape=initial.shape,
+                               initializer=keras.initializers.Constant(initial))
+
     @property
     def qualities(self):
         return len(self.lambdas)
@@ -108,15 +127,8 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
     def __init__(self, latent=192, lambdas=(0.0067,), **kwargs):
         super().__init__(**kwargs)
         self.latent = int(latent)
-        self.lambdas = tuple(float(lam) for lam in lambdas)
-        if list(self.lambdas) != sorted(self.lambdas) or not self.lambdas:
-            raise ValueError(f"lambdas must be non-empty and increasing, got {lambdas}")
-        top = self.lambdas[-1]
-        # high-rate theory: the best quantizer step scales as lambda ** -1/2
-        initial = np.array([[0.5 * math.log(lam / top)] * self.latent for lam in self.lambdas],
-                           np.float32)
-        self.log_gains = self.add_weight(name="log_gains", shape=initial.shape,
-                                         initializer=keras.initializers.Constant(initial))
+        self.lambdas = self.checked_lambdas(lambdas)
+        self.log_gains = self.add_log_gains("log_gains", self.latent)
         self.priors = [FactorizedEntropyModel(name=f"prior{q}")
                        for q in range(len(self.lambdas))]
 

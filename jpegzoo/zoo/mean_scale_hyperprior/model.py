@@ -63,7 +63,6 @@ Tensors: images uint8 or float 0..255 ``[B, H, W, 3]`` with H and W multiples of
 ``z_bits`` are bits per example ``[B]``.
 """
 
-import math
 
 import keras
 import numpy as np
@@ -78,13 +77,6 @@ from jpegzoo.zoo import learned_codec
 from jpegzoo.zoo.compressive_ae import LAMBDAS, CompressiveAutoencoder
 
 NAME = "mean_scale_hyperprior"
-
-
-def _initial_log_gains(lambdas, channels):
-    """``[K, channels]`` log-gains at ``0.5 log(lambda / lambda_max)`` (high-rate theory:
-    the best quantizer step scales as ``lambda ** -1/2``), as FactorizedPriorCodec's."""
-    top = lambdas[-1]
-    return np.array([[0.5 * math.log(lam / top)] * channels for lam in lambdas], np.float32)
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
@@ -112,9 +104,7 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
     def __init__(self, filters=96, latent=128, hyper=96, lambdas=LAMBDAS, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.latent, self.hyper = int(filters), int(latent), int(hyper)
-        self.lambdas = tuple(float(lam) for lam in lambdas)
-        if list(self.lambdas) != sorted(self.lambdas) or not self.lambdas:
-            raise ValueError(f"lambdas must be non-empty and increasing, got {lambdas}")
+        self.lambdas = self.checked_lambdas(lambdas)
         conv, deconv = keras.layers.Conv2D, keras.layers.Conv2DTranspose
         # analysis and synthesis: exactly CompressiveAutoencoder's (names and shapes)
         self.analysis_transform = keras.Sequential(
@@ -139,14 +129,8 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
                    name="hyper_synthesis_conv1"),
             conv(2 * latent, 3, 1, padding="same", name="hyper_synthesis_conv2")],
             name="hyper_synthesis")
-        self.log_gains = self.add_weight(
-            name="log_gains", shape=(len(self.lambdas), self.latent),
-            initializer=keras.initializers.Constant(_initial_log_gains(self.lambdas,
-                                                                       self.latent)))
-        self.log_zgains = self.add_weight(
-            name="log_zgains", shape=(len(self.lambdas), self.hyper),
-            initializer=keras.initializers.Constant(_initial_log_gains(self.lambdas,
-                                                                       self.hyper)))
+        self.log_gains = self.add_log_gains("log_gains", self.latent)
+        self.log_zgains = self.add_log_gains("log_zgains", self.hyper)
         self.z_priors = [FactorizedEntropyModel(name=f"z_prior{q}")
                          for q in range(len(self.lambdas))]
         self.conditional = GaussianConditional(name="conditional")
