@@ -217,21 +217,29 @@ def checked_blocks(inputs, specs):
 
     inputs = checked_inputs(inputs, specs)
     coefficients, component = inputs["coefficients"], inputs["component"]
-    magnitude = tf.abs(tf.cast(coefficients, tf.int64))
+    # per-position extremes ([64] each): no copy of a large batch, no abs() overflow at -2^31
+    highest = tf.reduce_max(coefficients, axis=0)
+    lowest = tf.reduce_min(coefficients, axis=0)
     checks = [
-        tf.debugging.assert_less_equal(
-            tf.reduce_max(magnitude[:, 1:]), tf.constant(MAX_AC_LEVEL, tf.int64),
-            message=f"coefficients: AC levels must lie in -{MAX_AC_LEVEL}..{MAX_AC_LEVEL}"),
-        tf.debugging.assert_less_equal(
-            tf.reduce_max(magnitude[:, :1]), tf.constant(MAX_DC_DIFFERENCE, tf.int64),
-            message=f"coefficients: DC differences must lie in "
-                    f"-{MAX_DC_DIFFERENCE}..{MAX_DC_DIFFERENCE}"),
+        _assert_within(highest[1:], lowest[1:], MAX_AC_LEVEL,
+                       f"coefficients: AC levels must lie in -{MAX_AC_LEVEL}..{MAX_AC_LEVEL}"),
+        _assert_within(highest[:1], lowest[:1], MAX_DC_DIFFERENCE,
+                       f"coefficients: DC differences must lie in "
+                       f"-{MAX_DC_DIFFERENCE}..{MAX_DC_DIFFERENCE}"),
         tf.debugging.assert_equal(
             tf.reduce_all((component == 0) | (component == 1)), True,
             message="component must be 0 (luminance) or 1 (chrominance)"),
     ]
     with tf.control_dependencies(checks):
         return tf.identity(coefficients), tf.identity(component)
+
+
+def _assert_within(highest, lowest, limit, message):
+    """An assertion that every value lies in ``-limit..limit``, given per-position extremes."""
+    import tensorflow as tf
+
+    inside = (tf.reduce_max(highest) <= limit) & (tf.reduce_min(lowest) >= -limit)
+    return tf.debugging.assert_equal(inside, True, message=message)
 
 
 def build_mutation_bitcount(width=32, dilations=(1, 2, 4, 8, 16, 32, 1, 2),
