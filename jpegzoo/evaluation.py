@@ -1,16 +1,18 @@
 """Rate-distortion evaluation of registered methods over a set of images.
 
 ``evaluate`` encodes every image at every quality with every method, decodes the result
-the way a user would and measures it; ``mean_curves`` averages the points of each
-(method, quality) over the images (the usual way RD curves are reported on Kodak);
-``write_report`` writes a CSV of every point, a markdown summary with BD-rates against an
-anchor method, and the rate-distortion plot.
+the way a user would and measures it (:func:`measure`); ``mean_curves`` averages the
+points of each (method, quality) over the images (the usual way RD curves are reported on
+Kodak); ``write_report`` writes a CSV of every point, a markdown summary with BD-rates
+against an anchor method, and the rate-distortion plot.
 
-Units: rate in bits per pixel (bpp), PSNR in dB (RGB over all channels, and luma Y),
-MS-SSIM unitless, BD-rate in percent of the anchor's rate.
+Units: rate in bits per pixel (bpp), PSNR in dB (RGB over all channels, and luma Y), SSIM
+and MS-SSIM unitless (their curves also in dB, ``-10 log10(1 - q)``), SSIMULACRA2 a score
+(100 = identical), Butteraugli a distance, BD-rate in percent of the anchor's rate.
 """
 
 import csv
+import math
 import os
 from dataclasses import asdict, dataclass
 
@@ -18,10 +20,25 @@ import numpy as np
 
 from jpegzoo import methods, metrics
 
+#: Quality metrics :func:`measure` can add to PSNR and Y-PSNR: name -> (metric(reference,
+#: decoded) -> float, smallest image side it accepts; smaller images get NaN).
+QUALITY_METRICS = {
+    "ssim": (metrics.ssim, 11),
+    "ms_ssim": (metrics.ms_ssim, metrics.MS_SSIM_MIN_SIZE),
+    "ssimulacra2": (metrics.ssimulacra2, 8),
+    "butteraugli": (metrics.butteraugli, 8),  # a subprocess per image: not by default
+}
+#: What :func:`evaluate` measures unless told otherwise (Butteraugli needs its command).
+DEFAULT_METRICS = ("ssim", "ms_ssim", "ssimulacra2")
+#: Higher-is-better curve fields BD-rates are taken on, with their labels.
+BD_FIELDS = {"psnr": "PSNR", "psnr_y": "Y-PSNR", "ssim_db": "SSIM in dB",
+             "ms_ssim_db": "MS-SSIM in dB", "ssimulacra2": "SSIMULACRA2"}
+
 
 @dataclass
 class RDPoint:
-    """One encoded image: which method and setting, its size and its quality."""
+    """One encoded image: which method and setting, its size and its quality (NaN for a
+    metric that was not measured)."""
 
     image: str
     method: str
@@ -30,11 +47,31 @@ class RDPoint:
     bpp: float
     psnr: float
     psnr_y: float
+    ssim: float
     ms_ssim: float
+    ssimulacra2: float
+    butteraugli: float
+
+
+def measure(reference, decoded, quality_metrics=DEFAULT_METRICS):
+    """``{"psnr", "psnr_y", and each of quality_metrics: float}`` of a decoded image
+    against its uint8 reference (same shape); NaN for a metric of :data:`QUALITY_METRICS`
+    not asked for or for which the image is too small."""
+    unknown = set(quality_metrics) - set(QUALITY_METRICS)
+    if unknown:
+        raise ValueError(f"unknown quality metrics {sorted(unknown)}; known: "
+                         f"{sorted(QUALITY_METRICS)}")
+    scores = {"psnr": metrics.psnr(reference, decoded),
+              "psnr_y": metrics.psnr_y(reference, decoded)}
+    side = min(np.shape(reference)[:2])
+    for name, (metric, min_side) in QUALITY_METRICS.items():
+        wanted = name in quality_metrics and side >= min_side
+        scores[name] = metric(reference, decoded) if wanted else math.nan
+    return scores
 
 
 def evaluate(images, method_names, qualities, subsampling="420", optimize=True,
-             with_ms_ssim=True, progress=True, output_folder=None):
+             quality_metrics=DEFAULT_METRICS, progress=True, output_folder=None):
     """Encode, decode and measure; returns a list of :class:`RDPoint`.
 
     Args:
@@ -42,6 +79,7 @@ def evaluate(images, method_names, qualities, subsampling="420", optimize=True,
         method_names: registered method names (see :mod:`jpegzoo.methods`).
         qualities: IJG qualities to encode at (methods with their own quality levels,
             the learned codecs, use all of theirs instead).
+        quality_metrics: names of :data:`QUALITY_METRICS` to measure besides PSNR.
         output_folder: if given, every encoded file is kept there as
             ``<image>_<method>_q<quality><suffix>``.
         progress: show a tqdm progress bar.
@@ -60,34 +98,36 @@ def evaluate(images, method_names, qualities, subsampling="420", optimize=True,
             path = os.path.join(output_folder, f"{name}_{method.name}_q{quality}{method.suffix}")
             with open(path, "wb") as handle:
                 handle.write(data)
-        points.append(_measure(name, method, quality, image, data, with_ms_ssim))
+        height, width = image.shape[:2]
+        scores = measure(image, method.load_decoder()(data), quality_metrics)
+        points.append(RDPoint(name, method.name, quality, len(data),
+                              metrics.bpp(len(data), height, width), **scores))
     return points
 
 
-def _measure(name, method, quality, image, data, with_ms_ssim):
-    decoded = method.load_decoder()(data)
-    height, width = image.shape[:2]
-    score = float("nan")
-    if with_ms_ssim and min(height, width) >= metrics.MS_SSIM_MIN_SIZE:
-        score = metrics.ms_ssim(image, decoded)
-    return RDPoint(name, method.name, quality, len(data), metrics.bpp(len(data), height, width),
-                   metrics.psnr(image, decoded), metrics.psnr_y(image, decoded), score)
+def mean_curves(points, key="method"):
+    """Average over images: dict ``key`` value (the method) -> dict of arrays sorted by
+    quality: ``quality``, ``bpp``, every metric of :class:`RDPoint` (NaN where it was not
+    measured), and ``ssim_db`` / ``ms_ssim_db`` (:func:`jpegzoo.metrics.ssim_db` of the
+    mean SSIM / MS-SSIM).
 
-
-def mean_curves(points):
-    """Average over images: dict method -> dict of arrays (quality, bpp, psnr, psnr_y,
-    ms_ssim, and ms_ssim_db = -10 log10(1 - ms_ssim)), sorted by quality."""
+    ``points``: :class:`RDPoint` objects or mappings with the same fields (CSV rows:
+    numbers as strings are read as floats).
+    """
+    rows = [asdict(p) if isinstance(p, RDPoint) else dict(p) for p in points]
+    fields = ("bpp", "psnr", "psnr_y", "ssim", "ms_ssim", "ssimulacra2", "butteraugli")
     curves = {}
-    for method in dict.fromkeys(p.method for p in points):
-        rows = [p for p in points if p.method == method]
-        qualities = sorted({p.quality for p in rows})
+    for group in dict.fromkeys(r[key] for r in rows):
+        members = [r for r in rows if r[key] == group]
+        qualities = sorted({int(r["quality"]) for r in members})
         curve = {"quality": np.array(qualities)}
-        for field in ("bpp", "psnr", "psnr_y", "ms_ssim"):
-            curve[field] = np.array([np.mean([getattr(p, field) for p in rows
-                                              if p.quality == q]) for q in qualities])
-        with np.errstate(divide="ignore"):  # MS-SSIM in dB, the scale BD-rates interpolate
-            curve["ms_ssim_db"] = -10.0 * np.log10(1.0 - curve["ms_ssim"])
-        curves[method] = curve
+        for field in fields:
+            curve[field] = np.array([np.mean([float(r.get(field, "nan")) for r in members
+                                              if int(r["quality"]) == q]) for q in qualities])
+        for field in ("ssim", "ms_ssim"):  # the scale BD-rates of SSIM-type metrics use
+            curve[f"{field}_db"] = np.array([metrics.ssim_db(v) if v <= 1 else math.nan
+                                             for v in curve[field]])
+        curves[group] = curve
     return curves
 
 
@@ -105,20 +145,28 @@ def bd_rates(curves, anchor, quality_field="psnr"):
     return result
 
 
+def _measured(curves, field):
+    return any(np.any(np.isfinite(c.get(field, [np.nan]))) for c in curves.values())
+
+
 def summary_table(curves, anchor=None):
-    """Markdown table: one row per (method, quality) with mean bpp, PSNR, Y-PSNR, MS-SSIM,
-    followed by BD-rates against ``anchor``."""
-    lines = ["| method | quality | bpp | PSNR (dB) | Y-PSNR (dB) | MS-SSIM |",
-             "|---|---:|---:|---:|---:|---:|"]
+    """Markdown table: one row per (method, quality) with mean bpp and each measured
+    quality metric, followed by BD-rates against ``anchor`` on :data:`BD_FIELDS`."""
+    columns = [(f, label, digits) for f, label, digits in (
+        ("psnr", "PSNR (dB)", 3), ("psnr_y", "Y-PSNR (dB)", 3), ("ssim", "SSIM", 5),
+        ("ms_ssim", "MS-SSIM", 5), ("ssimulacra2", "SSIMULACRA2", 2),
+        ("butteraugli", "Butteraugli", 3)) if _measured(curves, f)]
+    lines = ["| method | quality | bpp | " + " | ".join(c[1] for c in columns) + " |",
+             "|---|---:|---:|" + "---:|" * len(columns)]
     for method, curve in curves.items():
         for i, quality in enumerate(curve["quality"]):
-            lines.append(f"| {method} | {quality} | {curve['bpp'][i]:.4f} | "
-                         f"{curve['psnr'][i]:.3f} | {curve['psnr_y'][i]:.3f} | "
-                         f"{curve['ms_ssim'][i]:.5f} |")
+            values = " | ".join(f"{curve[f][i]:.{d}f}" for f, _, d in columns)
+            lines.append(f"| {method} | {quality} | {curve['bpp'][i]:.4f} | {values} |")
     if anchor in curves and len(curves) > 1:
         lines += ["", f"BD-rate against {anchor} (negative = fewer bits at equal quality):", ""]
-        for field, label in (("psnr", "PSNR"), ("psnr_y", "Y-PSNR"),
-                             ("ms_ssim_db", "MS-SSIM in dB")):
+        for field, label in BD_FIELDS.items():
+            if not _measured(curves, field):
+                continue
             for method, value in bd_rates(curves, anchor, field).items():
                 shown = f"{value:+.2f} %" if np.isfinite(value) else "n/a (the curves do " \
                     "not overlap)"

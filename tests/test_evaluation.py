@@ -2,6 +2,8 @@
 
 import csv
 
+import pytest
+
 from jpegzoo.evaluation import run_per_image
 
 CALLS = []
@@ -41,3 +43,33 @@ def test_summary_names_bd_rates_of_curves_that_do_not_overlap():
     text = summary_table(curves, anchor="anchor")
     assert "- far: n/a (the curves do not overlap) (PSNR)" in text
     assert "- near: +" in text and "nan" not in text
+
+
+def test_measure_and_mean_curves_report_every_metric():
+    import math
+
+    import numpy as np
+
+    from jpegzoo import metrics
+    from jpegzoo.evaluation import RDPoint, mean_curves, measure
+    from jpegzoo.imageio import decode_jpeg
+    from jpegzoo.reference_codecs import pillow_encode
+
+    rng = np.random.default_rng(0)
+    image = np.clip(128 + rng.normal(0, 40, (170, 180, 3)), 0, 255).astype(np.uint8)
+    decoded = decode_jpeg(pillow_encode(image, 50))
+    scores = measure(image, decoded)
+    assert scores["ssimulacra2"] == metrics.ssimulacra2(image, decoded)
+    assert scores["ms_ssim"] == metrics.ms_ssim(image, decoded)
+    assert math.isnan(scores["butteraugli"])  # not asked for
+    small = measure(image[:100, :100], decoded[:100, :100], ("ssim", "ms_ssim"))
+    assert math.isnan(small["ms_ssim"]) and math.isnan(small["ssimulacra2"])
+    points = [RDPoint("a", "m", q, 100, 1.0 + q, 30.0 + q, 30.0, 0.9 + q / 100, 0.99, 70.0,
+                      math.nan) for q in (1, 2)]
+    rows = [{k: str(v) for k, v in vars(p).items()} for p in points]  # as read from a CSV
+    for curves in (mean_curves(points), mean_curves(rows)):
+        np.testing.assert_allclose(curves["m"]["ssim_db"], [metrics.ssim_db(0.91),
+                                                            metrics.ssim_db(0.92)])
+        np.testing.assert_allclose(curves["m"]["ms_ssim_db"], [20.0, 20.0])
+    with pytest.raises(ValueError, match="unknown"):
+        measure(image, decoded, ("vmaf",))

@@ -1,9 +1,14 @@
-"""Tests of jpegzoo.metrics: rate, PSNR/Y-PSNR, SSIM/MS-SSIM and Bjontegaard deltas."""
+"""Tests of jpegzoo.metrics: rate, PSNR/Y-PSNR, SSIM/MS-SSIM and Bjontegaard deltas.
 
+SSIM and MS-SSIM are checked against TensorFlow's tf.image.ssim / ssim_multiscale, both as
+TF computes them (float32) and with TF's own graph run in float64 (the exact oracle)."""
+
+import io
 import math
 import os
 import subprocess
 import sys
+from importlib.resources import files
 
 import numpy as np
 import pytest
@@ -27,10 +32,13 @@ def _smooth_image(h, w, channels=3, seed=0):
 # Import cost
 # --------------------------------------------------------------------------------------
 
-def test_import_does_not_load_tensorflow_or_scipy():
-    code = ("import sys, jpegzoo.metrics; "
+def test_import_does_not_load_tensorflow_scipy_or_numba():
+    code = ("import sys, numpy, jpegzoo.metrics as m; "
             "assert 'tensorflow' not in sys.modules, 'tensorflow imported'; "
-            "assert 'scipy' not in sys.modules, 'scipy imported'")
+            "assert 'scipy' not in sys.modules, 'scipy imported'; "
+            "assert 'numba' not in sys.modules, 'numba imported'; "
+            "x = numpy.zeros((16, 16), numpy.uint8); m.ssim(x, x); m.ms_ssim; "
+            "assert 'tensorflow' not in sys.modules, 'SSIM imported tensorflow'")
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO_ROOT + os.pathsep + env.get("PYTHONPATH", "")
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO_ROOT)
@@ -114,13 +122,13 @@ def test_psnr_y_matches_manual_luma():
 
 
 # --------------------------------------------------------------------------------------
-# SSIM / MS-SSIM (TensorFlow)
+# SSIM / MS-SSIM
 # --------------------------------------------------------------------------------------
 
 def test_ssim_identical_is_one():
     a = _smooth_image(32, 40)
-    assert metrics.ssim(a, a) == pytest.approx(1.0, abs=1e-6)
-    assert metrics.ssim(a[..., 0], a[..., 0]) == pytest.approx(1.0, abs=1e-6)  # grey [H, W]
+    assert metrics.ssim(a, a) == pytest.approx(1.0, abs=1e-12)
+    assert metrics.ssim(a[..., 0], a[..., 0]) == pytest.approx(1.0, abs=1e-12)  # grey [H, W]
     assert isinstance(metrics.ssim(a, a), float)
 
 
@@ -134,12 +142,136 @@ def test_ssim_decreases_with_noise():
 
 def test_ms_ssim():
     a = _smooth_image(161, 170, seed=5)
-    assert metrics.ms_ssim(a, a) == pytest.approx(1.0, abs=1e-5)
+    assert metrics.ms_ssim(a, a) == pytest.approx(1.0, abs=1e-12)
     rng = np.random.default_rng(6)
     b = np.clip(a + rng.normal(0, 10, a.shape), 0, 255)
     value = metrics.ms_ssim(a, b)
     assert isinstance(value, float) and 0.0 < value < 1.0
     assert metrics.ms_ssim(a[..., 0], b[..., 0]) < 1.0  # grey [H, W]
+
+
+def _photo(size, grey, seed):
+    """A crop of a bundled Kodak sample of ``size`` (rows, columns <= 256), RGB or grey."""
+    from PIL import Image
+
+    names = sorted(p.name for p in (files("jpegzoo") / "data" / "samples").iterdir()
+                   if p.name.endswith(".png"))
+    image = Image.open(str(files("jpegzoo") / "data" / "samples" / names[seed % len(names)]))
+    image = np.asarray(image.convert("L" if grey else "RGB"))
+    top, left = (seed * 7) % (257 - size[0]), (seed * 13) % (257 - size[1])
+    return np.ascontiguousarray(image[top:top + size[0], left:left + size[1]])
+
+
+def _jpeg_round_trip(image, quality):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(buffer))
+
+
+def _tensorflow_scores(a, b, float64):
+    """(SSIM, MS-SSIM or None) by tf.image; ``float64``: TF's graph with its float32
+    conversion of the inputs switched off, so every op runs in float64."""
+    import tensorflow as tf
+    from tensorflow.python.ops import image_ops_impl
+
+    def identity(image, dtype, saturate=False, name=None):
+        return image
+
+    dtype = tf.float64 if float64 else tf.float32
+    x, y = (tf.constant(np.atleast_3d(v)[None], dtype) for v in (a, b))
+    convert = image_ops_impl.convert_image_dtype
+    if float64:
+        image_ops_impl.convert_image_dtype = identity
+    try:
+        max_val = tf.constant(255.0, dtype)
+        ssim = float(tf.image.ssim(x, y, max_val)[0])
+        ms_ssim = (float(tf.image.ssim_multiscale(x, y, max_val)[0])
+                   if min(a.shape[:2]) >= metrics.MS_SSIM_MIN_SIZE else None)
+    finally:
+        image_ops_impl.convert_image_dtype = convert
+    return ssim, ms_ssim
+
+
+_SLOW = pytest.mark.slow
+_SSIM_CASES = [  # (rows, columns), grey, JPEG quality (None: uniform noise pairs)
+    ((11, 11), False, None), ((13, 29), True, None),
+    pytest.param((162, 171), False, None, marks=_SLOW), pytest.param((11, 12), True, 50),
+    pytest.param((37, 64), False, 10, marks=_SLOW), pytest.param((161, 161), True, 30,
+                                                                  marks=_SLOW),
+    ((200, 163), False, 75), ((163, 256), True, 90), ((256, 256), False, 95),
+    pytest.param((177, 240), False, 5, marks=_SLOW),
+]
+
+
+@pytest.mark.parametrize("size,grey,quality", _SSIM_CASES)
+def test_ssim_and_ms_ssim_equal_tensorflow(size, grey, quality):
+    """Equal to TF's own graph in float64 within 1e-12; within 1e-4 of tf.image's float32
+    result, except at quality 95, where TF's float32 cancellation errs by more (about 1e-3
+    on whole Kodak images)."""
+    seed = size[0] + size[1]
+    if quality is None:
+        rng = np.random.default_rng(seed)
+        shape = size if grey else (*size, 3)
+        a = rng.integers(0, 256, shape).astype(np.uint8)
+        b = np.clip(a + rng.normal(0, 30, shape), 0, 255).astype(np.uint8)
+    else:
+        a = _photo(size, grey, seed)
+        b = _jpeg_round_trip(a, quality)
+    ours = (metrics.ssim(a, b),
+            metrics.ms_ssim(a, b) if min(size) >= metrics.MS_SSIM_MIN_SIZE else None)
+    exact = _tensorflow_scores(a, b, float64=True)
+    single = _tensorflow_scores(a, b, float64=False)
+    for value, oracle, tf32 in zip(ours, exact, single):
+        if value is None:
+            continue
+        assert value == pytest.approx(oracle, abs=1e-12)
+        assert value == pytest.approx(tf32, abs=1e-4 if quality != 95 else 2e-3)
+
+
+def test_ssim_map_and_blocks_add_up_to_ssim():
+    a = _photo((45, 70), False, 3)
+    b = _jpeg_round_trip(a, 20)
+    score = metrics.ssim(a, b)
+    values = metrics.ssim_map(a, b)
+    assert values.shape == (35, 60) and values.dtype == np.float64
+    assert float(values.mean()) == pytest.approx(score, abs=1e-15)
+    means, counts = metrics.ssim_blocks(a, b)
+    assert means.shape == counts.shape == (6, 9)
+    assert np.isnan(means[5, 0]) and counts[5, 0] == 0  # rows 40..44: all within 5 px
+    assert counts[0, 0] == 3 * 3 and counts[1, 1] == 64 and counts.sum() == 35 * 60
+    assert means[1, 1] == pytest.approx(values[3:11, 3:11].mean(), abs=1e-15)
+    assert np.nansum(means * counts) / counts.sum() == pytest.approx(score, abs=1e-14)
+    grey_means, _ = metrics.ssim_blocks(a[..., 0], b[..., 0], block_size=16)
+    assert grey_means.shape == (3, 5)
+
+
+@pytest.mark.parametrize("block_size", [0, -8, 2.0, True])
+def test_ssim_blocks_rejects_bad_block_sizes(block_size):
+    a = _smooth_image(16, 16)
+    with pytest.raises(ValueError, match="block_size"):
+        metrics.ssim_blocks(a, a, block_size=block_size)
+
+
+def test_ssim_small_or_mismatched_images_raise():
+    with pytest.raises(ValueError, match=r"11x11.*10x40"):
+        metrics.ssim(np.zeros((10, 40)), np.zeros((10, 40)))
+    with pytest.raises(ValueError, match=r"\(12, 12\).*\(12, 13\)"):
+        metrics.ssim_map(np.zeros((12, 12)), np.zeros((12, 13)))
+    with pytest.raises(ValueError, match="max_val"):
+        metrics.ssim(np.zeros((12, 12)), np.zeros((12, 12)), max_val=0)
+
+
+def test_ssim_db():
+    assert metrics.ssim_db(0.99) == pytest.approx(20.0)
+    assert metrics.ssim_db(0.999) == pytest.approx(30.0)
+    assert metrics.ssim_db(1.0) == math.inf
+    assert isinstance(metrics.ssim_db(0.9), float)
+    np.testing.assert_allclose(metrics.ssim_db([0.9, 0.99]), [10.0, 20.0])
+    for bad in (1.0 + 1e-9, float("nan"), [0.5, 2.0]):
+        with pytest.raises(ValueError, match="at most 1"):
+            metrics.ssim_db(bad)
 
 
 def test_ms_ssim_small_image_raises():

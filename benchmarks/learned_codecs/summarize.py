@@ -28,7 +28,10 @@ PUBLISHED_FILE = os.path.join(HERE, "published_kodak.json")
 
 
 def decibels(score):
-    return -10.0 * np.log10(1.0 - np.asarray(score, np.float64))
+    """SSIM-type scores in dB (jpegzoo.metrics.ssim_db)."""
+    from jpegzoo.metrics import ssim_db
+
+    return ssim_db(score)
 
 
 def curve(rows, method, image=None):

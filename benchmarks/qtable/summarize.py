@@ -24,7 +24,10 @@ FLOOR = 0.98
 
 
 def decibels(score):
-    return -10.0 * np.log10(1.0 - np.asarray(score, np.float64))
+    """SSIM-type scores in dB (jpegzoo.metrics.ssim_db)."""
+    from jpegzoo.metrics import ssim_db
+
+    return ssim_db(score)
 
 
 def curve(rows, method, image=None):

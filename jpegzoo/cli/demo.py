@@ -28,7 +28,7 @@ def add_parser(commands):
 
 
 def run(args):
-    from jpegzoo import evaluation, methods
+    from jpegzoo import evaluation, methods, metrics
     from jpegzoo.tensorflow_runtime import start_tensorflow
 
     method_names = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -40,7 +40,8 @@ def run(args):
     os.makedirs(files, exist_ok=True)
     print(f"jpegzoo demo: {len(images)} images x {len(qualities)} qualities x "
           f"{len(method_names)} methods ({', '.join(method_names)}), {args.subsampling}, "
-          f"optimized Huffman tables")
+          f"optimized Huffman tables; metrics: PSNR, Y-PSNR, SSIM, MS-SSIM (sides of "
+          f"{metrics.MS_SSIM_MIN_SIZE}+ px), SSIMULACRA2")
     start_tensorflow()
     start = time.perf_counter()
     points = evaluation.evaluate(images, method_names, qualities, subsampling=args.subsampling,
