@@ -163,7 +163,7 @@ def test_plan_refuses_before_any_work(capsys, tmp_path, photos):
     out = tmp_path / "out"
     status, _, err = _run(capsys, "encode", photos, "--out-dir", out, "--method", "pillow")
     assert status == 2 and "would both write" in err and "a.jpg" in err
-    assert not any(out.iterdir())
+    assert not out.exists()  # nothing made before the plan holds
     status, _, err = _run(capsys, "encode", photos / "b.jpg", "--out-dir", photos, "--method",
                           "pillow")
     assert status == 2 and "would be the input itself" in err
@@ -257,3 +257,68 @@ def test_sigterm_stops_workers_mid_file_and_the_run_resumes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"{len(done)} skipped" in result.stdout
     assert len(list(out.iterdir())) == 8
+
+
+class GreyTask:
+    """Another command's task: grey PNG copies (how an ``optimize`` command would reuse
+    the batch machinery); ``die_on``: a file name on which the worker process dies."""
+
+    suffix = ".png"
+
+    def __init__(self, die_on=None):
+        self.die_on = die_on
+
+    def prepare(self):
+        pass
+
+    def read(self, source):
+        from jpegzoo.imageio import read_image
+
+        return batch.Picture(read_image(source))
+
+    def write(self, picture):
+        import io
+
+        if self.die_on is not None and picture.pixels.shape == self.die_on:
+            os._exit(3)
+        buffer = io.BytesIO()
+        Image.fromarray(picture.pixels).convert("L").save(buffer, "PNG")
+        return buffer.getvalue()
+
+    def decode(self, data):
+        import io
+
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _batch_args(paths, out, **options):
+    import argparse
+
+    from jpegzoo.cli import progress
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("paths", nargs="+")
+    batch.add_arguments(parser)
+    progress.add_arguments(parser)
+    argv = [str(p) for p in paths] + ["--out-dir", str(out)]
+    for name, value in options.items():
+        argv += [f"--{name}"] + ([] if value is True else [str(value)])
+    return parser.parse_args(argv)
+
+
+def test_another_command_reuses_the_batch_with_one_call(capsys, tmp_path, photos):
+    status = batch.run(_batch_args([photos], tmp_path / "out", recursive=True), GreyTask())
+    out, _ = capsys.readouterr()
+    assert status == 0 and "4 written" in out
+    assert _tree(tmp_path / "out") == ["a.png", "b.png", "sub/c.png", "sub/deeper/d.png"]
+    with Image.open(tmp_path / "out" / "a.png") as image:
+        assert image.mode == "L"
+
+
+def test_a_worker_that_dies_fails_its_files_without_a_traceback(capsys, tmp_path, photos):
+    _image(photos / "z.png", size=(9, 9))
+    status = batch.run(_batch_args([photos], tmp_path / "out", jobs=2),
+                       GreyTask(die_on=(9, 9, 3)))
+    out, err = capsys.readouterr()
+    assert status == 1 and "Traceback" not in err
+    assert "z.png: its worker process died" in err

@@ -5,9 +5,13 @@ A command that turns one file into another (``encode``; any other, such as an
 and hands its parsed arguments to :func:`run`, after :func:`add_arguments` added the
 options below to its parser::
 
+    progress.add_arguments(parser)        # --quiet, --progress
     batch.add_arguments(parser)           # --out-dir, -r, -j, --force, --summary, --metrics
     ...
-    return batch.run(args, task)          # args.paths: the inputs
+    if args.out_dir is not None:
+        return batch.run(args, task)      # args.paths: the inputs
+    batch.check_single(args)              # IN OUT: one file, as before
+    picture, data = batch.one_file(task, source, output, progress.enabled(args))
 
 What :func:`run` does:
 
@@ -36,12 +40,13 @@ import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from jpegzoo.cli import one_line
+from jpegzoo.cli import one_line, progress
 from jpegzoo.cli.arguments import bounded_int
 
 #: Names of the files a folder or glob contributes (lower-case endings Pillow reads).
@@ -166,9 +171,11 @@ def check_single(args):
         raise ValueError(f"{', '.join(given)} go(es) with --out-dir DIR (many files)")
 
 
-def run(args, task, show_progress=False):
+def run(args, task):
     """Plan, run and report a many-file command (module docstring); returns the exit
-    status. ``args``: ``paths`` (inputs) and the :func:`add_arguments` options."""
+    status. ``args``: ``paths`` (inputs), the :func:`add_arguments` options and those of
+    :func:`jpegzoo.cli.progress.add_arguments`."""
+    show_progress = progress.enabled(args)
     jobs = plan(args.paths, args.out_dir, task.suffix, args.recursive)
     if args.summary:
         _check_summary(args.summary, jobs)
@@ -186,14 +193,34 @@ def run(args, task, show_progress=False):
     return _report(results, len(jobs), time.perf_counter() - start, args.summary)
 
 
+def one_file(task, source, output, show_progress=False, check=None):
+    """Run ``task`` on ``source`` into ``output`` (replaced if it exists); returns the
+    :class:`Picture` and the bytes written. Every check that needs no model comes first:
+    the output path (:func:`jpegzoo.imageio.check_output`), ``check()`` (the caller's,
+    e.g. of the output's name), the input; then the model loads and the work runs, under
+    progress bars with ``show_progress``."""
+    from jpegzoo.imageio import check_output, write_atomic
+
+    check_output(output, inputs=[source])
+    if check is not None:
+        check()
+    picture = task.read(source)
+    with progress.bars(show_progress):
+        task.prepare()
+        data = task.write(picture)
+    write_atomic(output, data, inputs=[source])
+    return picture, data
+
+
 # --- plan ----------------------------------------------------------------------------------
 
 def plan(paths, out_dir, suffix, recursive=False):
     """The :class:`Job` of every input under ``paths`` (files, folders, globs), outputs
     under ``out_dir`` with ``suffix``, in a stable order; ValueError (one line) for
     inputs that do not exist, no inputs at all, clashing outputs and an output folder
-    that cannot be written."""
-    _check_out_dir(out_dir)
+    that cannot be written (made if missing, once the inputs are known)."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ValueError(f"{out_dir}: --out-dir is not a folder")
     jobs, made_by = [], {}
     for path in paths:
         for source, relative in _inputs(path, recursive, out_dir):
@@ -211,6 +238,7 @@ def plan(paths, out_dir, suffix, recursive=False):
     if not jobs:
         raise ValueError(f"no images in {', '.join(paths)} (images: "
                          f"{', '.join(IMAGE_SUFFIXES)}; -r for subfolders)")
+    _make_out_dir(out_dir)
     return jobs
 
 
@@ -261,11 +289,9 @@ def _glob_root(pattern):
     return os.sep.join(fixed) or ("/" if pattern.startswith(os.sep) else ".")
 
 
-def _check_out_dir(out_dir):
+def _make_out_dir(out_dir):
     from jpegzoo.imageio import check_output
 
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise ValueError(f"{out_dir}: --out-dir is not a folder")
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as error:
@@ -308,12 +334,17 @@ def _here(jobs, task, force, metrics):
 
 
 def _in_workers(jobs, task, workers, force, metrics):
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+    pool = ProcessPoolExecutor(min(workers, len(jobs)),
+                               mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(task,))
     try:
-        futures = [pool.submit(_process_in_worker, job, force, metrics) for job in jobs]
+        futures = {pool.submit(_process_in_worker, job, force, metrics): job for job in jobs}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool:  # a worker was killed (out of memory, say)
+                yield Result(futures[future], "failed",
+                             error="its worker process died (out of memory?)")
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         for child in multiprocessing.active_children():  # the workers, mid-file

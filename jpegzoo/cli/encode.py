@@ -148,11 +148,10 @@ def run(args):
     method = methods.get(args.method)
     task = EncodeTask(method.name, encoder_options(args, method),
                       "none" if args.strip else args.copy, args.max_pixels)
-    show = progress.enabled(args)
     if args.out_dir is not None:
-        return batch.run(args, task, show)
+        return batch.run(args, task)
     batch.check_single(args)
-    return encode_one(task, *_one_input_one_output(args.paths), show)
+    return encode_one(task, *_one_input_one_output(args.paths), progress.enabled(args))
 
 
 def _one_input_one_output(paths):
@@ -175,17 +174,11 @@ def check_suffix(path, method):
 def encode_one(task, source, output, show_progress=False):
     """Encode ``source`` to ``output`` and print one line about it; every check that needs
     no model comes first."""
-    from jpegzoo.imageio import check_output, write_atomic
     from jpegzoo.metrics import bpp
 
     method = methods.get(task.method)
-    check_output(output, inputs=[source])
-    check_suffix(output, method)
-    picture = task.read(source)
-    with progress.bars(show_progress):
-        task.prepare()
-        data = task.write(picture)
-    write_atomic(output, data, inputs=[source])
+    picture, data = batch.one_file(task, source, output, show_progress,
+                                   check=lambda: check_suffix(output, method))
     height, width = picture.pixels.shape[:2]
     print(f"{output}: {width}x{height}, {len(data)} bytes, "
           f"{bpp(len(data), height, width):.3f} bpp ({method.name}, {task.setting()})"
