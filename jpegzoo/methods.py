@@ -17,15 +17,24 @@ Encoder signature::
             **options) -> bytes
 
 with ``image`` uint8 ``[H, W, 3]`` or ``[H, W]``; ``quality`` None means the method's
-default; the JPEG options do not apply to ``.jzc`` methods (they are dropped there).
+default (:attr:`Method.quality` says what it means); the JPEG options do not apply to
+``.jzc`` methods (they are dropped there).
+
+Which options apply to which method is data: :attr:`Method.accepted_options` (the JPEG
+options its files take, then its own), from which the command line refuses the others
+and writes its ``--help``.
 """
 
 from dataclasses import dataclass
 
 from jpegzoo.lazy import resolve
+from jpegzoo.zoo.registry import IJG_QUALITY, QualityScale
 
 #: Options of JPEG files, which ``.jzc`` methods do not take.
 JPEG_OPTIONS = ("subsampling", "optimize", "restart_interval")
+
+#: The file names each kind of output may take (the first is the method's ``suffix``).
+OUTPUT_SUFFIXES = {".jpg": (".jpg", ".jpeg", ".jpe", ".jfif"), ".jzc": (".jzc",)}
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,13 @@ class Method:
         in_demo: whether ``jpegzoo demo`` runs it by default.
         needs_tensorflow: whether encoding imports TensorFlow (the command line then
             starts it quietly first: :mod:`jpegzoo.tensorflow_runtime`).
+        jpeg_options: the :data:`JPEG_OPTIONS` it takes; None: all of them for JPEG
+            outputs, none for ``.jzc`` ones.
+        quality: what ``quality`` means (:class:`~jpegzoo.zoo.registry.QualityScale`).
+        decode_options: keyword options the decoder of its files takes (e.g.
+            ``iterations`` of a progressive file).
+        replaces_quality: those of :attr:`options` that set the operating point instead
+            of ``quality`` (which is then unused).
     """
 
     name: str
@@ -53,6 +69,25 @@ class Method:
     options: tuple = ()
     in_demo: bool = True
     needs_tensorflow: bool = True
+    jpeg_options: tuple = None
+    quality: QualityScale = IJG_QUALITY
+    decode_options: tuple = ()
+    replaces_quality: tuple = ()
+
+    @property
+    def accepted_options(self):
+        """Every keyword option of the encoder that applies beyond ``quality``: the JPEG
+        options its files take, then its own (:attr:`options`)."""
+        jpeg = self.jpeg_options
+        if jpeg is None:
+            jpeg = JPEG_OPTIONS if self.suffix == ".jpg" else ()
+        return tuple(jpeg) + tuple(self.options)
+
+    @property
+    def output_suffixes(self):
+        """The file name endings its outputs may take (lower case; the first is
+        :attr:`suffix`)."""
+        return OUTPUT_SUFFIXES.get(self.suffix, (self.suffix,))
 
     def load(self):
         """The encoder function (imports the encoder; a zoo codec loads on first use)."""
@@ -85,13 +120,8 @@ class Method:
     @property
     def qualities(self):
         """The method's own quality levels (learned codecs: the codec's levels, which
-        evaluations use instead of IJG qualities); None: IJG qualities 1..100. Loads a
-        learned codec."""
-        if self.suffix != ".jzc":
-            return None
-        from jpegzoo.zoo.codec import trained
-
-        return trained(self.codec).quality_levels
+        evaluations use instead of IJG qualities); None: IJG qualities 1..100."""
+        return None if self.quality == IJG_QUALITY else self.quality.values
 
 
 @dataclass(frozen=True)
@@ -133,6 +163,11 @@ def names():
     return sorted(_REGISTRY)
 
 
+def accepting(option):
+    """Names of the methods whose encoders take keyword option ``option``, sorted."""
+    return [name for name in names() if option in _REGISTRY[name].accepted_options]
+
+
 def demo_names():
     """The methods ``jpegzoo demo`` runs by default (those that can encode here), sorted."""
     return sorted(name for name, method in _REGISTRY.items()
@@ -146,14 +181,17 @@ def _register_zoo_codecs():
         spec = entry.method
         if spec is not None:
             register(spec.alias, spec.summary, codec=entry.name, suffix=spec.suffix,
-                     options=spec.options, in_demo=spec.in_demo)
+                     options=spec.options, in_demo=spec.in_demo, quality=spec.quality,
+                     decode_options=spec.decode_options,
+                     replaces_quality=spec.replaces_quality)
 
 
 register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT "
          "and coder", encoder="jpegzoo.jpeg.baseline:encode")
 register("pillow", "reference: libjpeg-turbo through Pillow (same tables and options), for "
-         "comparison", encoder="jpegzoo.reference_codecs:pillow_encode", needs_tensorflow=False)
+         "comparison", encoder="jpegzoo.reference_codecs:pillow_encode", needs_tensorflow=False,
+         jpeg_options=("subsampling", "optimize"))  # Pillow writes no restart markers
 register("mozjpeg", "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis "
          "quantization, optimized Huffman", encoder="jpegzoo.reference_codecs:mozjpeg_encode",
-         needs_tensorflow=False)
+         needs_tensorflow=False, jpeg_options=("subsampling",))  # always optimized
 _register_zoo_codecs()

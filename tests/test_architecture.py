@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "jpegzoo"
 LAYERS = {
     "layers": 0,
     "imageio": 1, "metrics": 1, "reference_codecs": 1, "lazy": 1, "tensorflow_runtime": 1,
+    "progress": 1,
     "jpeg": 2, "jzc": 2, "export": 2, "datasets": 2,
     "zoo": 3,
     "methods": 4,

@@ -674,7 +674,7 @@ def test_progressive_file_decodes_at_every_prefix(capsys, tmp_path):
 def test_learned_codec_quality_level_out_of_range(capsys, tmp_path):
     status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jzc", "--method", "cae",
                           "-q", "75")
-    _assert_one_line_error(status, err, "quality levels 1..6", "75")
+    _assert_one_line_error(status, err, "level 1..6", "75")
     assert _listing(tmp_path) == []
 
 

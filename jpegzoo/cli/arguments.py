@@ -27,6 +27,18 @@ def bounded_int(what, low, high, unit="", allowed=None):
     return parse
 
 
+def integer(what):
+    """An argparse ``type`` accepting any integer (its range is checked later, where it
+    depends on other options); ``what`` names it in errors."""
+    def parse(text):
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
+
+    return parse
+
+
 def ijg_qualities(text):
     """Sorted distinct IJG qualities (1..100) of a comma-separated list (``--qualities``);
     ValueError with a one-line message otherwise."""

@@ -1,4 +1,5 @@
-"""``jpegzoo methods``: list the registered encoding methods."""
+"""``jpegzoo methods``: list the registered encoding methods, with the files they write
+and what ``--quality`` means for each."""
 
 from jpegzoo import methods
 
@@ -10,4 +11,6 @@ def add_parser(commands):
 
 def run(args):
     for name in methods.names():
-        print(f"{name:12s} {methods.get(name).summary}")
+        method = methods.get(name)
+        print(f"{name:12s} {method.summary}")
+        print(f"{'':12s} writes {method.suffix} files; --quality: {method.quality}")

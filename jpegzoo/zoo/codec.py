@@ -18,7 +18,6 @@ file names and calls its ``decompress``.
 """
 
 import functools
-import inspect
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -55,16 +54,11 @@ def jzc_codec_names() -> list[str]:
     return [e.name for e in registry.entries() if e.method and e.method.suffix == ".jzc"]
 
 
-def decompress_jzc(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                   **options) -> np.ndarray:
-    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, decoded by the model the file names;
-    ``options`` go to its ``decompress`` (e.g. ``iterations`` for progressive files).
-
-    ValueError, with a one-line message, for models this jpegzoo does not have, options
-    the codec does not take, images over ``max_pixels`` (width x height; None: no limit;
-    default :data:`jpegzoo.jzc.DEFAULT_MAX_PIXELS`, checked from the header before the
-    model loads) and every corrupt file (each codec's ``decompress`` checks its streams
-    before allocating what their declared sizes ask for)."""
+def check_jzc(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS, **options) -> str:
+    """The name of the model that decodes ``.jzc`` bytes, after every check that needs no
+    model: the container (:func:`jpegzoo.jzc.read_jzc`), a model this jpegzoo has with
+    trained weights, options its ``decompress`` takes (from the registry) and the image
+    size against ``max_pixels``. ValueError with a one-line message otherwise."""
     from jpegzoo.jzc import check_pixels, read_jzc
 
     contents = read_jzc(data)
@@ -73,13 +67,27 @@ def decompress_jzc(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS,
         raise ValueError(f"no learned codec called {name!r} in this jpegzoo; learned "
                          f"codecs: {', '.join(jzc_codec_names())}")
     check_pixels(contents.width, contents.height, max_pixels)
-    if not registry.entry(name).weights_file.is_file():
-        raise ValueError(f"this .jzc file names {name}, which this jpegzoo ships no trained "
-                         f"weights for")
-    codec = trained(name)
-    accepted = inspect.signature(codec.decompress).parameters
+    entry = registry.entry(name)
     for option in options:
-        if option not in accepted:
+        if option not in entry.method.decode_options:
             hint = DECODE_OPTION_HINTS.get(option, "")
             raise ValueError(f"--{option} does not apply to {name} files{hint}")
-    return codec.decompress(data, max_pixels=max_pixels, **options)
+    if not entry.weights_file.is_file():
+        raise ValueError(f"this .jzc file names {name}, which this jpegzoo ships no trained "
+                         f"weights for")
+    return name
+
+
+def decompress_jzc(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                   **options) -> np.ndarray:
+    """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes, decoded by the model the file names;
+    ``options`` go to its ``decompress`` (e.g. ``iterations`` for progressive files).
+
+    ValueError, with a one-line message, for models this jpegzoo does not have, options
+    the codec does not take, images over ``max_pixels`` (width x height; None: no limit;
+    default :data:`jpegzoo.jzc.DEFAULT_MAX_PIXELS`; these from the header, by
+    :func:`check_jzc`, before the model loads) and every corrupt file (each codec's
+    ``decompress`` checks its streams before allocating what their declared sizes ask
+    for)."""
+    name = check_jzc(data, max_pixels, **options)
+    return trained(name).decompress(data, max_pixels=max_pixels, **options)

@@ -22,6 +22,49 @@ from jpegzoo.lazy import resolve
 
 
 @dataclass(frozen=True)
+class QualityScale:
+    """What ``--quality`` means for a method: an integer ``low..high`` on the method's own
+    scale, higher giving larger files of better images; ``default`` when none is given.
+
+    Attributes:
+        name: the scale's name in messages and ``--help`` ("IJG quality", "level",
+            "iterations").
+        low, high: the accepted range (inclusive).
+        default: the quality the method uses when none is given.
+    """
+
+    name: str
+    low: int
+    high: int
+    default: int
+
+    def __str__(self):
+        if self.low == self.high:
+            return f"{self.name} {self.low} only"
+        return f"{self.name} {self.low}..{self.high} (default {self.default})"
+
+    @property
+    def values(self):
+        """Every quality of the scale, ascending."""
+        return tuple(range(self.low, self.high + 1))
+
+    def check(self, quality, method):
+        """``quality`` if it lies on the scale, else ValueError naming ``method``."""
+        if not self.low <= quality <= self.high:
+            scale = (f"has one quality level, {self.low}" if self.low == self.high
+                     else f"takes {self.name} {self.low}..{self.high}")
+            raise ValueError(f"--quality {quality}: method {method!r} {scale}")
+        return quality
+
+
+#: libjpeg's quality scale, the JPEG methods' (their tables are IJG's at that quality, or
+#: match what those tables give).
+IJG_QUALITY = QualityScale("IJG quality", 1, 100, 75)
+#: The six levels of the learned codecs trained with one lambda per level.
+SIX_LEVELS = QualityScale("level", 1, 6, 4)
+
+
+@dataclass(frozen=True)
 class MethodSpec:
     """How a zoo codec appears as an encoding method (``jpegzoo encode --method``).
 
@@ -37,6 +80,12 @@ class MethodSpec:
         options: keyword options the codec's ``compress`` takes beyond the common ones
             (e.g. ``lam`` for ``--lambda``).
         in_demo: whether ``jpegzoo demo`` runs it by default.
+        quality: what its ``quality`` means (:class:`QualityScale`; the codec's
+            ``quality_levels`` and ``compress`` default, known without loading it).
+        decode_options: keyword options its ``decompress`` takes beyond ``max_pixels``
+            (``jpegzoo decode --iterations`` for progressive files).
+        replaces_quality: those of ``options`` that set the operating point instead of
+            ``quality`` (which is then not used: ``target_ssim``, say).
     """
 
     alias: str
@@ -44,6 +93,9 @@ class MethodSpec:
     suffix: str = ".jpg"
     options: tuple = ()
     in_demo: bool = True
+    quality: QualityScale = IJG_QUALITY
+    decode_options: tuple = ()
+    replaces_quality: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -123,28 +175,30 @@ register("mutated_jpeg", "jpegzoo.zoo.mutated_jpeg.method:build_codec",
          method=MethodSpec(
              "mutated", "Mutated JPEG: per block the cheapest of rounding and mined mutations "
              "(exact rate, SSIM-weighted pixel error); quality = match libjpeg's SSIM at "
-             "that quality", options=("lam", "target_ssim", "rate")))
+             "that quality", options=("lam", "target_ssim", "rate"),
+             replaces_quality=("target_ssim",)))
 register("qtable_generator", "jpegzoo.zoo.qtable_generator.generator:build_qtable_generator",
          "image + lambda -> luma and chroma quantization tables minimising "
          "bpp + lambda (1 - MS-SSIM) (Chiu; Compression.ai)",
          method=MethodSpec(
              "qtable", "learned quantization tables (qtable_generator, MS-SSIM); quality = "
              "libjpeg's MS-SSIM at that quality in fewer bytes; optimized Huffman tables",
-             options=("lam", "target_msssim", "per_image", "rdo")),
+             options=("lam", "target_msssim", "per_image", "rdo"),
+             replaces_quality=("lam", "target_msssim")),
          trainer="jpegzoo.training.qtable_generator:train")
 register("compressive_ae", "jpegzoo.zoo.compressive_ae:build_compressive_ae",
          "learned codec: Balle-style GDN autoencoder with a factorized prior, 6 quality "
          "levels, range-coded .jzc files (Balle et al. 2017/2018)",
          method=MethodSpec(
              "cae", "learned codec compressive_ae (Balle-style GDN autoencoder, factorized "
-             "prior, range coded .jzc); quality = level 1..6", suffix=".jzc"),
+             "prior, range coded .jzc)", suffix=".jzc", quality=SIX_LEVELS),
          trainer="jpegzoo.training.learned_codec:train_compressive_ae")
 register("dct_block_ae", "jpegzoo.zoo.dct_block_ae:build_dct_block_ae",
          "learned codec: autoencoder over JPEG's 8x8 DCT blocks with a factorized prior, "
          "6 quality levels, range-coded .jzc files (the aejpg idea, done as a real codec)",
          method=MethodSpec(
              "dct_ae", "learned codec dct_block_ae (autoencoder over JPEG's 8x8 DCT blocks, "
-             "factorized prior, range coded .jzc); quality = level 1..6", suffix=".jzc"),
+             "factorized prior, range coded .jzc)", suffix=".jzc", quality=SIX_LEVELS),
          trainer="jpegzoo.training.learned_codec:train_dct_block_ae")
 register("lossless_predictor", "jpegzoo.zoo.lossless_predictor:build_lossless_predictor",
          "learned lossless coder: causal-context MLP predicting a discretized logistic per "
@@ -152,7 +206,7 @@ register("lossless_predictor", "jpegzoo.zoo.lossless_predictor:build_lossless_pr
          method=MethodSpec(
              "lossless", "learned lossless coder lossless_predictor (causal MLP predictor, "
              "range-coded residuals, .jzc); decodes to the exact input", suffix=".jzc",
-             in_demo=False),
+             in_demo=False, quality=QualityScale("level", 1, 1, 1)),
          trainer="jpegzoo.training.lossless_predictor:train")
 register("recurrent_residual_ae",
          "jpegzoo.zoo.recurrent_residual_ae:build_recurrent_residual_ae",
@@ -160,15 +214,18 @@ register("recurrent_residual_ae",
          "binarized codes, one file decodes at every prefix of iterations (Toderici 2017)",
          method=MethodSpec(
              "rnn", "progressive learned codec recurrent_residual_ae (conv-GRU residual "
-             "coder, binary codes, .jzc); quality = iterations 1..8 (0.25 bpp each); any "
-             "prefix decodes", suffix=".jzc"),
+             "coder, binary codes, .jzc; 0.25 bpp per iteration); any prefix of the "
+             "iterations decodes", suffix=".jzc",
+             # default: every iteration, the whole ladder in one file (jpegzoo decode
+             # --iterations K gives the coarser rungs without re-encoding)
+             quality=QualityScale("iterations", 1, 8, 8), decode_options=("iterations",)),
          trainer="jpegzoo.training.recurrent_residual_ae:train")
 register("gan_ae", "jpegzoo.zoo.gan_ae:build_gan_ae",
          "learned codec: compressive_ae's files, decoder fine-tuned with a hinge adversarial "
          "loss against a spectrally normalized patch critic (BU project GAN-AE; HiFiC)",
          method=MethodSpec(
              "gan", "learned codec gan_ae (compressive_ae's files, decoder fine-tuned with an "
-             "adversarial loss: sharper, lower PSNR); quality = level 1..6", suffix=".jzc"),
+             "adversarial loss: sharper, lower PSNR)", suffix=".jzc", quality=SIX_LEVELS),
          trainer="jpegzoo.training.gan_ae:train")
 register("mean_scale_hyperprior",
          "jpegzoo.zoo.mean_scale_hyperprior:build_mean_scale_hyperprior",
@@ -177,6 +234,6 @@ register("mean_scale_hyperprior",
          "(Balle et al. 2018, Minnen et al. 2018)",
          method=MethodSpec(
              "hyperprior", "learned codec mean_scale_hyperprior (GDN autoencoder, "
-             "mean-and-scale Gaussian hyperprior, range coded .jzc); quality = level 1..6",
-             suffix=".jzc"),
+             "mean-and-scale Gaussian hyperprior, range coded .jzc)", suffix=".jzc",
+             quality=SIX_LEVELS),
          trainer="jpegzoo.training.learned_codec:train_mean_scale_hyperprior")

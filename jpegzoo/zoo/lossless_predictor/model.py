@@ -34,6 +34,7 @@ from keras import ops
 
 from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers.numerics.range_coding import save_tables, split_tables
+from jpegzoo.progress import tracked
 from jpegzoo.zoo import learned_codec
 
 #: Coding order of the RGB channels (index into the last axis).
@@ -164,7 +165,7 @@ class LosslessPredictor(keras.Model):
             indexes.append(index.reshape(height, width))
         models = [categorical(self.tables, table) for table in range(len(SCALES))]
         encoder = constriction.stream.queue.RangeEncoder()
-        for ys, xs in wavefronts(height, width):
+        for ys, xs in _tracked_wavefronts(height, width, "lossless coding"):
             for step in range(len(CHANNEL_ORDER)):
                 for table, positions in _coded_groups(indexes[step][ys, xs]):
                     encoder.encode(symbols[step][ys[positions], xs[positions]].astype(np.int32),
@@ -215,7 +216,7 @@ class LosslessPredictor(keras.Model):
         canvas = padded(np.zeros((height, width, 3), np.uint8))
         parameters = integer_parameters(self)
         models = [categorical(self.tables, table) for table in range(len(SCALES))]
-        for ys, xs in wavefronts(height, width):
+        for ys, xs in _tracked_wavefronts(height, width, "lossless decoding"):
             for step, channel in enumerate(CHANNEL_ORDER):
                 features, bases = context(canvas, ys, xs, step)
                 predicted, indexes = integer_predict(parameters, features, bases)
@@ -282,6 +283,17 @@ def wavefronts(height, width):
         ys = np.arange(max(0, (t - width + 2) // 2), min(height - 1, t // 2) + 1)
         if len(ys):
             yield ys, t - 2 * ys
+
+
+def wavefront_count(height, width):
+    """How many wavefronts :func:`wavefronts` yields: every ``t`` holds a pixel when the
+    image is at least 2 wide; a 1-wide column has pixels on the even ``t`` only."""
+    return height if width == 1 else width + 2 * (height - 1)
+
+
+def _tracked_wavefronts(height, width, task):
+    """:func:`wavefronts`, each reported to :mod:`jpegzoo.progress` as a step of ``task``."""
+    return tracked(wavefronts(height, width), task, wavefront_count(height, width))
 
 
 def _coded_groups(indexes):

@@ -17,6 +17,7 @@ import numpy as np
 from jpegzoo import metrics
 from jpegzoo.imageio import decode_jpeg
 from jpegzoo.layers.numerics.standard import quality_scaling
+from jpegzoo.progress import tracked
 from jpegzoo.zoo.mutated_jpeg import mutation_sets, operating_points
 from jpegzoo.zoo.mutated_jpeg.encoder import MutatedEncoder
 
@@ -100,7 +101,7 @@ class MutatedJpeg:
 
         low, high = np.log(SCALE_RANGE[0]), np.log(SCALE_RANGE[1])  # fine .. coarse
         best, finest_score = None, None
-        for _ in range(SEARCH_STEPS):
+        for _ in tracked(range(SEARCH_STEPS), "SSIM search"):
             middle = 0.5 * (low + high)
             data, score = attempt(middle)
             if score >= target:

@@ -1,11 +1,13 @@
 """Searches that make an MS-SSIM floor hold on the decoded file.
 
 Every attempt writes a real file (plain rounding or RDO levels), decodes it with Pillow and
-measures MS-SSIM (:func:`jpegzoo.metrics.ms_ssim`); the smallest passing file is kept.
+measures MS-SSIM (:func:`jpegzoo.metrics.ms_ssim`); the smallest passing file is kept. Each
+attempt is reported to :mod:`jpegzoo.progress` (total unknown: searches stop early).
 """
 
 import numpy as np
 
+from jpegzoo.progress import report
 from jpegzoo.zoo.qtable_generator.inference import generator_tables, integer
 
 LAMBDA_STEPS = 7
@@ -16,11 +18,12 @@ SCALE_RANGE = (1 / 64, 64.0)
 class FloorSearch:
     """Encodes with given tables and keeps the smallest file whose MS-SSIM meets a floor.
 
-    ``write(int tables [2, 64]) -> bytes`` makes the file (plain rounding or RDO levels).
+    ``write(int tables [2, 64]) -> bytes`` makes the file (plain rounding or RDO levels);
+    ``task`` names the search in progress reports.
     """
 
-    def __init__(self, image, floor, write):
-        self.image, self.floor, self.write = image, float(floor), write
+    def __init__(self, image, floor, write, task="MS-SSIM search"):
+        self.image, self.floor, self.write, self.task = image, float(floor), write, task
         self.best = None
         self.attempts = 0
 
@@ -32,6 +35,7 @@ class FloorSearch:
         data = self.write(tables)
         self.attempts += 1
         score = metrics.ms_ssim(self.image, decode_jpeg(data))
+        report(self.task, self.attempts)
         if score < self.floor:
             return False
         if self.best is None or len(data) < len(self.best):
@@ -57,7 +61,7 @@ def search_generator(image, floor, write, generator=None):
     ``generator``: the table generator (default: the shipped one)."""
     from jpegzoo.zoo.qtable_generator.generator import LAMBDA_RANGE
 
-    search = FloorSearch(image, floor, write)
+    search = FloorSearch(image, floor, write, "MS-SSIM search (generator)")
     low, high = np.log(LAMBDA_RANGE)
 
     def tables_at(log_lam):
@@ -84,10 +88,11 @@ def _scale_search(search, tables, fine):
                          f"all quantization steps 1")
 
 
-def search_scale(image, tables, floor, write, coarse=1.5, fine=1 / 1.5, steps=SCALE_STEPS):
+def search_scale(image, tables, floor, write, coarse=1.5, fine=1 / 1.5, steps=SCALE_STEPS,
+                 task="MS-SSIM search (table scale)"):
     """Smallest file meeting the floor from ``tables * s``, bisection on ``s`` from
     ``coarse`` to ``fine``, widening to the full scale range if none passes."""
-    search = FloorSearch(image, floor, write)
+    search = FloorSearch(image, floor, write, task)
     found = search.bisect(lambda v: integer(tables, np.exp(v)), np.log(coarse), np.log(fine),
                           steps)
     if found is None:

@@ -107,7 +107,8 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
         data = min(data, search_scale(image, tables, target_msssim, plain), key=len)
     if rdo:  # levels chosen for rate and distortion need slightly finer steps
         data = min(data, search_scale(image, tables, target_msssim, write, coarse=1.1,
-                                      fine=0.7, steps=RDO_STEPS), key=len)
+                                      fine=0.7, steps=RDO_STEPS,
+                                      task="MS-SSIM search (RDO levels)"), key=len)
     return data
 
 

@@ -50,6 +50,7 @@ def optimize_tables(image, lam, subsampling="420", init=None, steps=DEFAULT_STEP
     import tensorflow as tf
     from tqdm import trange
 
+    from jpegzoo.progress import tracked
     from jpegzoo.zoo.qtable_generator.objective import RateDistortion
     from jpegzoo.zoo.qtable_generator.rate_model import shipped_estimator
 
@@ -70,7 +71,8 @@ def optimize_tables(image, lam, subsampling="420", init=None, steps=DEFAULT_STEP
         return loss[0], bpp[0], quality[0]
 
     losses = []
-    for _ in trange(steps, desc="tables", disable=not progress, leave=False):
+    for _ in tracked(trange(steps, desc="tables", disable=not progress, leave=False),
+                     "per-image tables", steps):
         loss, bpp, quality = (float(v) for v in step())
         losses.append(loss)
     tables = np.clip(np.round(np.exp(log_tables.numpy()[0])), 1, 255).astype(np.int32)

@@ -31,6 +31,7 @@ from keras import ops
 
 from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers.color import straight_through
+from jpegzoo.progress import tracked
 
 STRIDE = 16
 #: Most iterations a file holds (the trained number: 8 x 64 bits per 16x16 block = 2 bpp).
@@ -160,19 +161,22 @@ class RecurrentResidualAutoencoder(keras.Model):
             x = depth_to_space(x)
         return self.output_conv(x) / self.residual_gain(iteration), new
 
-    def call(self, images, iterations=4, training=False):
+    def iterate(self, images, iterations, training=False):
+        """Yield ``(reconstruction, codes)`` after each of ``iterations`` iterations on
+        float images ``[B, H, W, 3]`` in 0..1 (H, W multiples of 16)."""
         images = ops.cast(images, "float32")
         encoder_states, decoder_states = self.initial_states(images)
         reconstruction = ops.zeros_like(images) + 0.5
-        reconstructions, codes = [], []
         for t in range(iterations):
             code, encoder_states = self.encode_step(images - reconstruction, encoder_states,
                                                     t, training)
             residual, decoder_states = self.decode_step(code, decoder_states, t)
             reconstruction = reconstruction + residual
-            reconstructions.append(reconstruction)
-            codes.append(code)
-        return {"reconstructions": reconstructions, "codes": codes}
+            yield reconstruction, code
+
+    def call(self, images, iterations=4, training=False):
+        steps = list(self.iterate(images, iterations, training))
+        return {"reconstructions": [r for r, _ in steps], "codes": [c for _, c in steps]}
 
     def serving_functions(self):
         """TF Serving signatures (used by :func:`jpegzoo.export.export_saved_model`):
@@ -249,9 +253,9 @@ class RecurrentResidualAutoencoder(keras.Model):
         iterations = check_iterations(quality)
         image = learned_codec.check_rgb(image)
         pixels = learned_codec.padded(image, STRIDE)[None].astype(np.float32) / 255.0
-        codes = self(pixels, iterations=iterations)["codes"]
+        steps = tracked(self.iterate(pixels, iterations), "rnn encoding", iterations)
         streams = [Stream(tuple(code.shape), np.packbits(np.asarray(code) > 0).tobytes())
-                   for code in codes]
+                   for _, code in steps]
         return write_jzc(JzcFile(self.name, iterations, image.shape[1], image.shape[0], streams))
 
     def decompress(self, data, iterations=None, max_pixels=DEFAULT_MAX_PIXELS):
@@ -298,7 +302,7 @@ class RecurrentResidualAutoencoder(keras.Model):
         padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
         _, decoder_states = self.initial_states(padded)
         reconstruction = padded + 0.5
-        for t, stream in enumerate(contents.streams[:iterations]):
+        for t, stream in enumerate(tracked(contents.streams[:iterations], "rnn decoding")):
             bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
             codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
             residual, decoder_states = self.decode_step(codes, decoder_states, t)
