@@ -150,7 +150,7 @@ def _register_zoo_codecs():
 
 
 register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT "
-         "and coder", encoder="jpegzoo.jpeg.baseline:encode")
+         "and coder", encoder="jpegzoo.jpeg.baseline:encode", needs_tensorflow=False)
 register("pillow", "reference: libjpeg-turbo through Pillow (same tables and options), for "
          "comparison", encoder="jpegzoo.reference_codecs:pillow_encode", needs_tensorflow=False)
 register("mozjpeg", "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis "
