@@ -159,6 +159,19 @@ def test_float_dct_agrees_with_the_training_transform():
         assert np.abs(difference).max() <= 1 and np.mean(difference != 0) < 1e-3
 
 
+def test_quantization_by_reciprocal_is_division():
+    """The float32 reciprocal quantization of the integer DCT (``_islow_blocks`` of
+    forward_kernels) equals libjpeg's rounded division ``floor((|c| + 4q) / 8q)`` for
+    every table value q and every coefficient magnitude it can meet (|c| <= 8 * 1024,
+    with a margin)."""
+    magnitude = np.arange(40000, dtype=np.int32)
+    for q in range(1, 256):
+        recip = np.float32(1.0 / (8 * q))
+        by_reciprocal = ((magnitude + 4 * q).astype(np.float32) + np.float32(0.5)) * recip
+        np.testing.assert_array_equal(by_reciprocal.astype(np.int32),
+                                      (magnitude + 4 * q) // (8 * q))
+
+
 def test_bad_dct_method():
     with pytest.raises(ValueError, match="dct_method"):
         encode(np.zeros((8, 8, 3), np.uint8), dct_method="fast")
