@@ -187,7 +187,7 @@ def _register_zoo_codecs():
 
 
 register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT "
-         "and coder", encoder="jpegzoo.jpeg.baseline:encode")
+         "and coder", encoder="jpegzoo.jpeg.baseline:encode", needs_tensorflow=False)
 register("pillow", "reference: libjpeg-turbo through Pillow (same tables and options), for "
          "comparison", encoder="jpegzoo.reference_codecs:pillow_encode", needs_tensorflow=False,
          jpeg_options=("subsampling", "optimize"))  # Pillow writes no restart markers

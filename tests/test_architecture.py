@@ -77,7 +77,9 @@ def test_nothing_imports_the_cli():
 
 JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huffman",
              "jpegzoo.layers.numerics.range_coding", "jpegzoo.jpeg.reader",
-             "jpegzoo.jpeg.scan_kernels", "jpegzoo.jpeg.writer", "jpegzoo.jzc",
+             "jpegzoo.jpeg.scan_kernels", "jpegzoo.jpeg.writer", "jpegzoo.jpeg.baseline",
+             "jpegzoo.jpeg.forward", "jpegzoo.jpeg.forward_kernels",
+             "jpegzoo.jpeg.entropy_coder", "jpegzoo.jpeg.entropy_kernels", "jpegzoo.jzc",
              "jpegzoo.methods", "jpegzoo.zoo", "jpegzoo.zoo.registry", "jpegzoo.imageio"]
 
 

@@ -4,7 +4,9 @@ For every Kodak image, IJG quality, subsampling and Huffman mode, encode with
 ``jpegzoo.jpeg.encode`` -- with its default libjpeg-exact integer DCT ("islow") and with
 the float DCT the models train with -- and with Pillow using the same quantization tables,
 subsampling and ``optimize`` setting; compare file bytes and PSNR (all decoded by Pillow),
-and time the encoders. Then time the exact bit counter on all blocks of the set.
+and time the encoders. Then time both encoders side by side on mosaics of Kodak images of
+0.4, 1.2 and 12 megapixels (CPU time of this process, best of several runs, alternating),
+and the exact bit counter on all blocks of the set.
 
     .venv/bin/python benchmarks/baseline_writer/run.py [--kodak DIR] [--out DIR]
 
@@ -44,13 +46,14 @@ def main():
     qualities = [int(q) for q in args.qualities.split(",")]
     images = load_kodak(args.kodak)
     os.makedirs(args.out, exist_ok=True)
-    for subsampling in SUBSAMPLINGS:  # compile every analysis graph before timing
-        for dct_method in ("islow", "float"):
-            encode(images[0], subsampling=subsampling, dct_method=dct_method)
+    for dct_method in ("islow", "float"):  # load (or compile) the kernels before timing
+        encode(images[0], dct_method=dct_method)
+        encode(images[0], dct_method=dct_method, optimize=True)
     rows = compare_with_pillow(images, qualities)
     write_csv(rows, os.path.join(args.out, "points.csv"))
+    sizes = time_sizes(images)
     counter = time_bit_counter(images, (10, 50, 75, 95))
-    report = render(rows, counter, len(images))
+    report = render(rows, counter, len(images)) + render_sizes(sizes)
     with open(os.path.join(args.out, "results.md"), "w") as handle:
         handle.write(report)
     print(report)
@@ -88,6 +91,49 @@ def compare_with_pillow(images, qualities):
                          pillow_psnr=psnr(image, decode_jpeg(ref)),
                          ours_seconds=ours_s, float_seconds=float_s, pillow_seconds=ref_s))
     return rows
+
+
+#: (name, mosaic rows, mosaic columns, crop height): about 0.4, 1.2 and 12 megapixels.
+SIZES = (("0.4 MP", 1, 1, 512), ("1.2 MP", 2, 2, 768), ("12 MP", 6, 5, 3072))
+#: (subsampling, optimize, quality) settings timed at every size.
+SIZE_SETTINGS = (("420", False, 75), ("420", True, 75), ("444", False, 75),
+                 ("444", True, 95))
+
+
+def mosaic(images, rows, cols, height):
+    """Kodak images (portrait ones turned) tiled ``rows`` x ``cols``, cut to ``height``."""
+    landscape = [im if im.shape[0] < im.shape[1] else np.rot90(im) for im in images]
+    tiles = [[landscape[(r * cols + c) % len(landscape)] for c in range(cols)]
+             for r in range(rows)]
+    return np.ascontiguousarray(
+        np.concatenate([np.concatenate(row, 1) for row in tiles], 0)[:height])
+
+
+def _cpu_timed(function, *args, **kwargs):
+    start = time.process_time()
+    result = function(*args, **kwargs)
+    return result, time.process_time() - start
+
+
+def time_sizes(images):
+    """Per size and setting: (pixels, best CPU seconds of jpegzoo, of Pillow, identical)."""
+    results = []
+    for name, rows, cols, height in SIZES:
+        image = mosaic(images, rows, cols, height)
+        repeats = 3 if image.size > 10**7 else 7
+        for subsampling, optimize, quality in SIZE_SETTINGS:
+            options = dict(quality=quality, subsampling=subsampling, optimize=optimize)
+            ours, theirs = [], []
+            for _ in range(repeats):  # alternating, so both see the same machine load
+                ours_bytes, seconds = _cpu_timed(encode, image, **options)
+                ours.append(seconds)
+                pillow_bytes, seconds = _cpu_timed(pillow_encode, image, **options)
+                theirs.append(seconds)
+            results.append(dict(size=name, pixels=image.shape[0] * image.shape[1],
+                                shape=image.shape[:2], subsampling=subsampling,
+                                optimize=optimize, quality=quality, ours=min(ours),
+                                pillow=min(theirs), identical=ours_bytes == pillow_bytes))
+    return results
 
 
 def write_csv(rows, path):
@@ -174,6 +220,21 @@ def render(rows, counter, num_images):
                   "blocks/s (best of 5) |", "|---:|---:|---:|"]
     for quality, (blocks, rate) in counter.items():
         lines.append(f"| {quality} | {blocks} | {rate / 1e6:.2f} M |")
+    return "\n".join(lines) + "\n"
+
+
+def render_sizes(results):
+    lines = ["", "Encode throughput by image size: mosaics of Kodak images, pixels -> bytes, "
+             "CPU seconds of this process (best of 3-7 runs, jpegzoo and Pillow "
+             "alternating); ratio = jpegzoo's throughput / Pillow's.", "",
+             "| size | pixels | subsampling | optimize | quality | jpegzoo MP/s | "
+             "Pillow MP/s | ratio | identical |", "|---|---:|---|---|---:|---:|---:|---:|---|"]
+    for r in results:
+        mp = r["pixels"] / 1e6
+        lines.append(f"| {r['size']} ({r['shape'][1]}x{r['shape'][0]}) | {r['pixels']:,} | "
+                     f"{r['subsampling']} | {r['optimize']} | {r['quality']} | "
+                     f"{mp / r['ours']:.1f} | {mp / r['pillow']:.1f} | "
+                     f"{r['pillow'] / r['ours']:.2f} | {r['identical']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -2,8 +2,9 @@
 libjpeg-turbo), the writer of quantized levels (``write_jpeg``), the parser (``read_jpeg``,
 ``read_header``) and the coefficient-level file description (``JpegLevels``).
 
-numpy only at import; the encoder's forward DCT runs through TensorFlow, loaded on first
-use, and the reader's scan decoding through numba kernels, loaded by the first decode.
+numpy only at import, and no TensorFlow at all: the encoder's forward transform and Huffman
+coder and the reader's scan decoding are numba kernels, loaded by the first encode or
+decode.
 """
 
 from jpegzoo.jpeg.baseline import encode, image_to_levels

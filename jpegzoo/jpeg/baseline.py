@@ -1,23 +1,29 @@
-"""Baseline JPEG encoding of pixel arrays through jpegzoo's own layers.
+"""Baseline JPEG encoding of pixel arrays, without TensorFlow.
 
-``encode`` runs :class:`~jpegzoo.layers.JpegAnalysis` in hard mode (the same colour,
-subsampling, DCT and quantization code the models train with) and writes the levels with
-the reference writer. With ``dct_method="islow"`` (the default) every step is bit-exact
-with libjpeg-turbo -- fixed-point colour conversion, downsampling rounding, integer DCT,
-quantization and the DC-only dummy blocks it codes beyond a component's edge -- so the
-files equal what libjpeg-turbo writes for the same tables and options; ``"float"`` uses
-the exact orthonormal DCT the models train with. Inputs are uint8 arrays ``[H, W, 3]``
-(RGB) or ``[H, W]`` / ``[H, W, 1]`` (grey).
+``encode`` computes the quantized levels with :mod:`jpegzoo.jpeg.forward` and codes them
+with the writer's compiled Huffman coder. With ``dct_method="islow"`` (the default) every
+step is bit-exact with libjpeg-turbo -- fixed-point colour conversion, downsampling
+rounding and edge replication, integer DCT, quantization and the DC-only dummy blocks it
+codes beyond a component's edge -- so the files equal what libjpeg-turbo writes for the
+same tables and options; ``"float"`` uses the orthonormal float DCT the models train with
+(in float64). Inputs are uint8 arrays ``[H, W, 3]`` (RGB) or ``[H, W]`` / ``[H, W, 1]``
+(grey).
+
+Memory: with ``optimize=False`` the image is transformed and coded a strip of MCU rows at
+a time, so beyond the input and the output only a strip of levels is held; with
+``optimize=True`` (two passes) the levels are held whole as int16 (3 bytes per pixel at
+4:2:0, 6 at 4:4:4).
 """
 
 import numpy as np
 
-from jpegzoo.jpeg.structure import MAX_DIMENSION, ComponentLevels, JpegLevels, ceil_div
-from jpegzoo.jpeg.writer import write_jpeg
+from jpegzoo.jpeg import forward
+from jpegzoo.jpeg.entropy_coder import ScanCoder, huffman_tables
+from jpegzoo.jpeg.structure import MAX_DIMENSION, ceil_div
+from jpegzoo.jpeg.writer import EOI, frame_header, write_jpeg
 from jpegzoo.layers.numerics.standard import (
     chroma_factors,
     component_qtables,
-    luma_sampling_factors,
     quality_to_qtables,
 )
 
@@ -54,32 +60,24 @@ def resolve_qtables(quality=None, qtables=None):
 
 
 def image_to_levels(image, quality=None, qtables=None, subsampling="420", dct_method="islow"):
-    """Quantized DCT levels of a pixel array as a :class:`JpegLevels` (not yet coded).
+    """Quantized DCT levels of a pixel array as a :class:`JpegLevels` (not yet coded): int16
+    grids covering whole MCUs, libjpeg's dummy blocks beyond each component's edge.
 
     See :func:`encode` for the arguments.
     """
+    pixels, tables, subsampling = _checked(image, quality, qtables, subsampling, dct_method)
+    return forward.image_to_levels(pixels, tables, subsampling, dct_method)
+
+
+def _checked(image, quality, qtables, subsampling, dct_method):
+    """(pixels uint8 [H, W, C], tables int32 [C, 64], subsampling) or ValueError."""
     pixels = validate_pixels(image)
     subsampling = str(subsampling).replace(":", "")
     chroma_factors(subsampling)
-    num_components = pixels.shape[2]
-    tables = component_qtables(resolve_qtables(quality, qtables), num_components)
-    from jpegzoo.layers.jpeg_transform import compiled_analysis  # imports TensorFlow
-
-    analysis = compiled_analysis(subsampling, num_components, dct_method)
-    levels = analysis(pixels[None].astype(np.float32), tables.astype(np.float32))
-    height, width = pixels.shape[:2]
-    if num_components == 1:
-        comps = [ComponentLevels(_as_grid(levels["luma"]), tables[0], (1, 1), 0, 1)]
-        return JpegLevels(width, height, comps)
-    chroma = _as_grid(levels["chroma"])
-    comps = [ComponentLevels(_as_grid(levels["luma"]), tables[0],
-                             luma_sampling_factors(subsampling), 0, 1),
-             ComponentLevels(chroma[..., 0, :], tables[1], (1, 1), 1, 2),
-             ComponentLevels(chroma[..., 1, :], tables[2], (1, 1), 1, 3)]
-    result = JpegLevels(width, height, comps)
-    for index in range(len(comps)):
-        fill_dummy_blocks(result, index)
-    return result
+    if dct_method not in forward.DCT_METHODS:
+        raise ValueError(f"unknown dct_method {dct_method!r}; use 'islow' or 'float'")
+    tables = component_qtables(resolve_qtables(quality, qtables), pixels.shape[2])
+    return pixels, tables, subsampling
 
 
 def fill_dummy_blocks(image, index):
@@ -99,12 +97,6 @@ def fill_dummy_blocks(image, index):
         levels[rows:, :, 0] = np.repeat(last_in_mcu, h)[None, :]
 
 
-def _as_grid(levels):
-    """[1, Hb, Wb, C, 64] float tensor -> int32 numpy [Hb, Wb, (C,) 64]."""
-    grid = levels.numpy()[0].astype(np.int32)
-    return grid[:, :, 0, :] if grid.shape[2] == 1 else grid
-
-
 def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
            restart_interval=0, dct_method="islow"):
     """Encode a uint8 pixel array to baseline JPEG bytes.
@@ -121,5 +113,16 @@ def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
             same file, as libjpeg-turbo) or ``"float"`` (the orthonormal float DCT that
             jpegzoo's models train with).
     """
-    levels = image_to_levels(image, quality, qtables, subsampling, dct_method)
-    return write_jpeg(levels, optimize=optimize, restart_interval=restart_interval)
+    if not 0 <= int(restart_interval) <= 65535:
+        raise ValueError("restart_interval must be in 0..65535 MCUs")
+    if optimize:  # the tables need every symbol first: hold the levels whole
+        levels = image_to_levels(image, quality, qtables, subsampling, dct_method)
+        return write_jpeg(levels, optimize=True, restart_interval=restart_interval)
+    pixels, tables, subsampling = _checked(image, quality, qtables, subsampling, dct_method)
+    frame = forward.frame_layout(pixels.shape[0], pixels.shape[1], tables, subsampling)
+    dc_tables, ac_tables = huffman_tables(frame, None, optimize=False)
+    coder = ScanCoder(frame, dc_tables, ac_tables, restart_interval,
+                      prefix=frame_header(frame, dc_tables, ac_tables, restart_interval))
+    for grids, first, last in forward.level_strips(pixels, frame, dct_method):
+        coder.code(grids, first, last)
+    return coder.finish(suffix=bytes([0xFF, EOI]))

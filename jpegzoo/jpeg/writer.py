@@ -2,26 +2,20 @@
 
 Writes a :class:`~jpegzoo.jpeg.structure.JpegLevels` exactly as given: the levels
 are entropy coded with Annex K or optimized Huffman tables (DC DPCM, AC run-length with
-ZRL and EOB, byte stuffing, optional restart markers). Entropy coding is vectorized in
-numpy: symbols and their bit lengths come from :mod:`jpegzoo.layers.numerics.bit_counter`, so the
-exact bit counter and the written files agree by construction (and the tests check it).
+ZRL and EOB, byte stuffing, optional restart markers) by the compiled coder of
+:mod:`jpegzoo.jpeg.entropy_coder`, behind the marker segments libjpeg writes
+(:func:`frame_header`). The per-block bits it reports equal those of the exact bit
+counter (:mod:`jpegzoo.layers.numerics.bit_counter`) and of the reader (the tests check
+both).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from jpegzoo.jpeg.entropy_coder import ScanCoder, huffman_tables, int16_grids
 from jpegzoo.jpeg.structure import coded_levels, scan_order
-from jpegzoo.layers.numerics.bit_counter import (
-    EOB,
-    ZRL,
-    block_symbols,
-    dc_predictors,
-    extra_bits,
-    symbol_bits,
-    symbol_frequencies,
-)
-from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES, optimal_table
+from jpegzoo.layers.numerics.bit_counter import dc_predictors
 from jpegzoo.layers.numerics.standard import ZIGZAG
 
 SOI, EOI, APP0, DQT, SOF0, DHT, DRI, SOS = 0xD8, 0xD9, 0xE0, 0xDB, 0xC0, 0xC4, 0xDD, 0xDA
@@ -54,32 +48,45 @@ def write_jpeg(image, optimize=False, restart_interval=0):
             instead of the Annex K tables.
         restart_interval: MCUs per restart interval (0 = no restart markers).
     """
-    image.validate()
-    if not 0 <= int(restart_interval) <= 65535:
-        raise ValueError("restart_interval must be in 0..65535 MCUs")
-    scan = encode_scan(image, optimize=optimize, restart_interval=int(restart_interval))
-    qtables, table_ids = _distinct_qtables(image)
-    parts = [_marker(SOI), _jfif_app0(), _dqt(qtables), _sof0(image, table_ids),
-             _dht(scan.dc_tables, scan.ac_tables, image)]
-    if restart_interval:
-        parts.append(_segment(DRI, int(restart_interval).to_bytes(2, "big")))
-    parts += [_sos(image), scan.data, _marker(EOI)]
-    return b"".join(parts)
+    restart_interval = _checked(image, restart_interval)
+    grids = int16_grids(image)
+    dc_tables, ac_tables = huffman_tables(image, grids, optimize, restart_interval)
+    coder = ScanCoder(image, dc_tables, ac_tables, restart_interval,
+                      prefix=frame_header(image, dc_tables, ac_tables, restart_interval))
+    coder.code(grids, 0, image.mcu_grid()[0])
+    return coder.finish(suffix=_marker(EOI))
 
 
 def encode_scan(image, optimize=False, restart_interval=0):
     """Entropy-code all blocks of ``image`` into one interleaved scan (:class:`EncodedScan`)."""
-    blocks = scan_blocks(image, restart_interval)
-    symbols = block_symbols(blocks.zigzag, blocks.dc_predictors)
-    dc_tables, ac_tables = _huffman_tables(symbols, blocks.table_ids, optimize)
-    bits = symbol_bits(symbols, dc_tables, ac_tables, blocks.table_ids)
-    interval = np.cumsum(blocks.interval_start) - 1
-    interval_bits = np.bincount(interval, weights=bits).astype(np.int64)
-    pad = (-interval_bits) % 8
-    values, lengths = _chunks(symbols, blocks.table_ids, dc_tables, ac_tables, interval, pad)
-    packed = _pack_codewords(values, lengths)
-    data = _stuff_and_mark(packed, (interval_bits + pad) // 8)
-    return EncodedScan(data, bits, int(pad.sum()), dc_tables, ac_tables)
+    restart_interval = _checked(image, restart_interval)
+    grids = int16_grids(image)
+    dc_tables, ac_tables = huffman_tables(image, grids, optimize, restart_interval)
+    coder = ScanCoder(image, dc_tables, ac_tables, restart_interval, record_bits=True)
+    coder.code(grids, 0, image.mcu_grid()[0])
+    data = coder.finish()
+    return EncodedScan(data, coder.block_bits, coder.pad_bits, dc_tables, ac_tables)
+
+
+def frame_header(image, dc_tables, ac_tables, restart_interval=0):
+    """The bytes of a baseline file before its entropy-coded data, as libjpeg writes them:
+    SOI, JFIF APP0, DQT, SOF0, DHT, DRI (if ``restart_interval``) and SOS. Only the size
+    and the components' ids, sampling factors, tables and Huffman classes of ``image``
+    (a :class:`JpegLevels`) are used."""
+    qtables, table_ids = _distinct_qtables(image)
+    parts = [_marker(SOI), _jfif_app0(), _dqt(qtables), _sof0(image, table_ids),
+             _dht(dc_tables, ac_tables, image)]
+    if restart_interval:
+        parts.append(_segment(DRI, int(restart_interval).to_bytes(2, "big")))
+    parts.append(_sos(image))
+    return b"".join(parts)
+
+
+def _checked(image, restart_interval):
+    image.validate()
+    if not 0 <= int(restart_interval) <= 65535:
+        raise ValueError("restart_interval must be in 0..65535 MCUs")
+    return int(restart_interval)
 
 
 @dataclass
@@ -139,105 +146,6 @@ def _dc_predictors(dc, component, interval_start):
         restart = np.r_[True, interval[where[1:]] != interval[where[:-1]]]
         pred[where] = dc_predictors(dc[where], restart)
     return pred
-
-
-def _huffman_tables(symbols, table_ids, optimize):
-    """Annex K tables, or libjpeg-style optimal tables from this scan's statistics."""
-    if not optimize:
-        return list(STD_DC_TABLES), list(STD_AC_TABLES)
-    dc_freq, ac_freq = symbol_frequencies(symbols, table_ids, 2)
-    return [optimal_table(f) for f in dc_freq], [optimal_table(f) for f in ac_freq]
-
-
-def _chunks(symbols, table_ids, dc_tables, ac_tables, interval, pad):
-    """All codewords of the scan in stream order as (value uint64, length) pairs.
-
-    Each block contributes: DC code+bits, then per non-zero AC its ZRLs and code+bits,
-    then EOB if needed; each interval ends with its 1-bit padding. Positions are computed
-    arithmetically so no sort is needed.
-    """
-    n = symbols.num_blocks
-    dc_code = np.stack([t.codes for t in dc_tables]).astype(np.uint32)
-    dc_len = np.stack([t.lengths for t in dc_tables]).astype(np.int32)
-    ac_code = np.stack([t.codes for t in ac_tables]).astype(np.uint32)
-    ac_len = np.stack([t.lengths for t in ac_tables]).astype(np.int32)
-    ac_ids = table_ids[symbols.ac_block]
-
-    per_ac = symbols.ac_zrl + 1
-    ac_chunks = np.bincount(symbols.ac_block, weights=per_ac, minlength=n).astype(np.int64)
-    last_in_interval = np.ones(n, dtype=bool)
-    last_in_interval[:-1] = interval[1:] != interval[:-1]
-    count = 1 + ac_chunks + symbols.eob + last_in_interval
-    start = np.cumsum(count) - count
-    ac_offset = np.cumsum(per_ac) - per_ac
-    ac_offset -= (np.cumsum(ac_chunks) - ac_chunks)[symbols.ac_block]
-    ac_pos = start[symbols.ac_block] + 1 + ac_offset + symbols.ac_zrl
-
-    values = np.zeros(int(count.sum()), dtype=np.uint32)  # codewords have <= 27 bits
-    lengths = np.zeros(values.size, dtype=np.int32)
-
-    def put(pos, code, code_len, size=None, value=None):
-        if size is None:
-            values[pos], lengths[pos] = code, code_len
-            return
-        bits = extra_bits(value, size).astype(np.uint32)
-        values[pos] = (code << size.astype(np.uint32)) | bits
-        lengths[pos] = code_len + size
-
-    put(start, dc_code[table_ids, symbols.dc_size], dc_len[table_ids, symbols.dc_size],
-        symbols.dc_size, symbols.dc_diff)
-    put(ac_pos, ac_code[ac_ids, symbols.ac_symbol], ac_len[ac_ids, symbols.ac_symbol],
-        symbols.ac_size, symbols.ac_value)
-    owner = np.repeat(np.arange(symbols.ac_zrl.size), symbols.ac_zrl)
-    k = np.arange(owner.size) - np.repeat(np.cumsum(symbols.ac_zrl) - symbols.ac_zrl,
-                                          symbols.ac_zrl)
-    put(ac_pos[owner] - symbols.ac_zrl[owner] + k, ac_code[ac_ids[owner], ZRL],
-        ac_len[ac_ids[owner], ZRL])
-    eob = np.nonzero(symbols.eob)[0]
-    put(start[eob] + 1 + ac_chunks[eob], ac_code[table_ids[eob], EOB],
-        ac_len[table_ids[eob], EOB])
-    ends = np.nonzero(last_in_interval)[0]
-    put(start[ends] + count[ends] - 1, (np.uint32(1) << pad.astype(np.uint32)) - np.uint32(1),
-        pad)
-    return values, lengths
-
-
-def _pack_codewords(values, lengths):
-    """Concatenate codewords MSB-first into bytes (uint8 array; total length % 8 == 0).
-
-    Each codeword (at most 27 bits) is shifted into a 64-bit big-endian window that starts
-    at the byte holding its first bit; codewords never overlap, so the windows' bytes can
-    be summed into the output with ``bincount``.
-    """
-    first_bit = np.cumsum(lengths, dtype=np.int64) - lengths
-    num_bytes = int(first_bit[-1] + lengths[-1]) // 8 if values.size else 0
-    shift = (64 - (first_bit % 8) - lengths).astype(np.uint64)
-    window = values.astype(np.uint64) << shift
-    first_byte = first_bit // 8
-    out = np.zeros(num_bytes + 8, dtype=np.float64)
-    for k in range(5):  # a <= 27-bit codeword starting at bit offset <= 7 spans <= 5 bytes
-        byte = (window >> np.uint64(56 - 8 * k)) & np.uint64(0xFF)
-        out += np.bincount(first_byte + k, weights=byte.astype(np.float64), minlength=out.size)
-    return out[:num_bytes].astype(np.uint8)
-
-
-def _stuff_and_mark(data, interval_bytes):
-    """Insert 0x00 after every 0xFF and an RSTn marker between restart intervals."""
-    ff = np.nonzero(data == 0xFF)[0]
-    boundaries = np.cumsum(interval_bytes)[:-1]
-    k = np.arange(boundaries.size)
-    # (position in the unstuffed data, rank among insertions at that position, byte)
-    pos = np.concatenate([ff + 1, boundaries, boundaries]).astype(np.int64)
-    rank = np.concatenate([np.zeros(ff.size, np.int64), np.ones(k.size, np.int64),
-                           np.full(k.size, 2, np.int64)])
-    byte = np.concatenate([np.zeros(ff.size, np.uint8), np.full(k.size, 0xFF, np.uint8),
-                           (RST0 + k % 8).astype(np.uint8)])
-    order = np.lexsort((rank, pos))
-    pos, byte = pos[order], byte[order]
-    out = np.empty(data.size + pos.size, dtype=np.uint8)
-    out[np.arange(data.size) + np.searchsorted(pos, np.arange(data.size), side="right")] = data
-    out[pos + np.arange(pos.size)] = byte
-    return out.tobytes()
 
 
 def _marker(code):

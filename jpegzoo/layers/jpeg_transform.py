@@ -1,7 +1,8 @@
 """The JPEG transform chain as two Keras layers: analysis (pixels -> quantized DCT levels)
 and synthesis (levels -> pixels), composed from the colour, subsampling, DCT and
-quantization layers. The reference writer encodes through :class:`JpegAnalysis` in hard
-mode; models train through it in ``ste`` or ``noise`` mode.
+quantization layers. In hard mode with ``dct_method="islow"`` it computes the levels
+libjpeg-turbo codes (the reference encoder, :mod:`jpegzoo.jpeg.forward`, computes the same
+ones without TensorFlow); models train through it in ``ste`` or ``noise`` mode.
 
 Tensors:
     images: float ``[B, H, W, 3]`` RGB or ``[B, H, W, 1]`` grey, samples 0..255.
@@ -182,7 +183,7 @@ class JpegSynthesis(keras.layers.Layer):
 def compiled_analysis(subsampling, num_components, dct_method="islow"):
     """A hard-mode :class:`JpegAnalysis` compiled once (``tf.function``) for any image size:
     ``f(images float32 [1, H, W, C], qtables float32 [C, 64]) -> levels dict``. Cached per
-    argument tuple, so the reference encoder and the dataset builders share one graph."""
+    argument tuple, so the dataset builders share one graph."""
     import tensorflow as tf
 
     layer = JpegAnalysis(subsampling, quantize_mode="hard", dct_method=dct_method)

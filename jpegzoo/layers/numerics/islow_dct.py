@@ -3,8 +3,9 @@
 This is the DCT libjpeg-turbo (and so Pillow) uses by default: the Loeffler-Ligtenberg-
 Moschytz factorisation with 13-bit fixed-point constants and two passes (rows, then
 columns) whose rounding is part of the result. Reproducing it exactly lets jpegzoo's
-reference encoder write the same coefficients as libjpeg-turbo, so file sizes can be
-compared with no arithmetic noise in between.
+layers compute the same coefficients as libjpeg-turbo (the reference encoder has its own
+compiled copy, :mod:`jpegzoo.jpeg.forward_kernels`), so file sizes can be compared with no
+arithmetic noise in between.
 
 Forward (:func:`islow_fdct`): level-shifted integer samples ``[..., 8, 8]`` (rows =
 vertical position) -> int32 coefficients scaled by 8 relative to the orthonormal DCT
