@@ -69,7 +69,7 @@ def _bit_length(magnitude):
         return _NBITS[magnitude]
     n = 12
     magnitude >>= 12
-    while magnitude > 1:
+    while magnitude:
         n += 1
         magnitude >>= 1
     return n
