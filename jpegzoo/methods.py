@@ -14,10 +14,13 @@ Listing methods imports neither TensorFlow nor the models (entries are resolved 
 Encoder signature::
 
     encoder(image, quality=None, subsampling="420", optimize=None, restart_interval=0,
-            **options) -> bytes
+            progressive=False, **options) -> bytes
 
 with ``image`` uint8 ``[H, W, 3]`` or ``[H, W]``; ``quality`` None means the method's
 default; the JPEG options do not apply to ``.jzc`` methods (they are dropped there).
+``progressive`` (True, ``"search"`` or a script, see :mod:`jpegzoo.jpeg.progressive`)
+re-codes a JPEG method's file as progressive JPEG: the same levels, hence the same
+pixels, in other scans (:func:`jpegzoo.jpeg.progressive.recode`).
 """
 
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from jpegzoo.lazy import resolve
 
 #: Options of JPEG files, which ``.jzc`` methods do not take.
-JPEG_OPTIONS = ("subsampling", "optimize", "restart_interval")
+JPEG_OPTIONS = ("subsampling", "optimize", "restart_interval", "progressive")
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,10 @@ class Method:
     def load(self):
         """The encoder function (imports the encoder; a zoo codec loads on first use)."""
         if self.codec is None:
-            return resolve(self.encoder)
-        return _CodecEncoder(self.codec, self.suffix == ".jzc")
+            encoder = resolve(self.encoder)
+        else:
+            encoder = _CodecEncoder(self.codec, self.suffix == ".jzc")
+        return _JpegEncoder(encoder) if self.suffix == ".jpg" else encoder
 
     def load_decoder(self):
         """``decoder(data) -> uint8 image`` for this method's files: the ``.jzc`` decoder
@@ -110,6 +115,22 @@ class _CodecEncoder:
         if quality is not None:
             options["quality"] = quality
         return trained(self.codec).compress(image, **options)
+
+
+@dataclass(frozen=True)
+class _JpegEncoder:
+    """A JPEG method's encoder taking ``progressive``: its file as it is (False), or its
+    levels re-coded as progressive JPEG (picklable for worker processes)."""
+
+    encoder: object
+
+    def __call__(self, image, progressive=False, **options):
+        data = self.encoder(image, **options)
+        if progressive is False or progressive is None:
+            return data
+        from jpegzoo.jpeg.progressive import recode
+
+        return recode(data, progressive)
 
 
 _REGISTRY = {}

@@ -441,3 +441,49 @@ def test_mutated_progressive_files_raise_only_value_errors():
             read_jpeg(bytes(data))
         except ValueError as error:
             assert "\n" not in str(error), case
+
+
+# -- command line --------------------------------------------------------------------------
+
+def _run(capsys, *argv):
+    from jpegzoo.cli import main
+
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_every_jpeg_method_takes_progressive():
+    from jpegzoo import methods
+    from jpegzoo.methods import _JpegEncoder
+
+    for name in methods.names():
+        method = methods.get(name)
+        if method.suffix == ".jpg":
+            assert isinstance(method.load(), _JpegEncoder), name
+
+
+@pytest.mark.parametrize("method,extra", [("pillow", []),
+                                          ("baseline", ["--restart-interval", "3"])])
+def test_encode_progressive(capsys, tmp_path, method, extra):
+    """``--progressive``: a progressive file of the same levels (same pixels) as the
+    baseline file, smaller without restart markers (a progressive scan of one component
+    restarts every few blocks, not MCUs); ``info`` lists its scans."""
+    from importlib.resources import files
+
+    source = str(files("jpegzoo") / "data" / "samples" / SAMPLES[0])
+    outputs = {}
+    for flag in ("--no-progressive", "--progressive"):
+        outputs[flag] = tmp_path / f"{flag.strip('-')}.jpg"
+        status, out, err = _run(capsys, "encode", source, outputs[flag], "--method", method,
+                                flag, *extra)
+        assert status == 0, err
+    assert "progressive" in out
+    baseline, progressive = (outputs[f].read_bytes() for f in ("--no-progressive",
+                                                                "--progressive"))
+    assert not read_jpeg(baseline).info.progressive and read_jpeg(progressive).info.progressive
+    assert len(progressive) < len(baseline) or extra
+    np.testing.assert_array_equal(decoded(progressive), decoded(baseline))
+    status, out, err = _run(capsys, "info", outputs["--progressive"])
+    assert status == 0, err
+    assert " scans" in out and "Ah/Al" in out and "Ss-Se 0-0" in out

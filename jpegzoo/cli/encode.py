@@ -29,6 +29,10 @@ def add_parser(commands):
     parser.add_argument("--optimize", action=argparse.BooleanOptionalAction, default=None,
                         help="optimal Huffman tables for this image (default: the method's "
                              "own; on for qtable, off for the others, as in libjpeg)")
+    parser.add_argument("--progressive", action=argparse.BooleanOptionalAction, default=None,
+                        help="JPEG methods: write progressive JPEG, the scans searched for "
+                             "the smallest file (as mozjpeg does); the same levels, hence "
+                             "the same pixels, as the baseline file (default: baseline)")
     parser.add_argument("--restart-interval", default=0, metavar="MCUS",
                         type=bounded_int("restart interval", 0, 65535, "MCUs"),
                         help="restart marker every MCUS MCUs (default 0: none)")
@@ -96,10 +100,14 @@ def run(args):
     encoder = method.load()
     if args.optimize is not None:
         options["optimize"] = args.optimize
+    if args.progressive:
+        options["progressive"] = "search"
     if args.quality is not None:
         options["quality"] = args.quality
     data = encoder(image, subsampling=args.subsampling, restart_interval=args.restart_interval,
                    **options)
+    if method.suffix == ".jpg" and args.progressive:
+        notes.append("progressive")
     if method.suffix == ".jpg" and metadata:
         data = with_metadata(data, metadata)
         notes.append("metadata kept: " + ", ".join(

@@ -169,6 +169,18 @@ def write_progressive(image, script=None, restart_interval=0):
     return assemble(image, scans, int(restart_interval))
 
 
+def recode(data, script=True):
+    """The JPEG file ``data`` (baseline or progressive bytes) re-coded as progressive JPEG
+    (``script`` as ``write_jpeg``'s ``progressive``: True, ``"search"`` or a list of
+    :class:`Scan`), keeping its levels, tables and restart interval: the same pixels.
+    Only the coded image is kept (no metadata segments)."""
+    from jpegzoo.jpeg.reader import read_jpeg
+
+    parsed = read_jpeg(data)
+    return write_progressive(parsed.levels, None if script is True else script,
+                             parsed.restart_interval)
+
+
 def assemble(image, scans, restart_interval=0):
     """The file: JFIF headers, the frame header (SOF2) and the coded scans (list of
     :class:`CodedScan`, each its DHT + SOS + data), with libjpeg's segment order (DRI
