@@ -47,6 +47,7 @@ from jpegzoo.jpeg.writer import (
 )
 from jpegzoo.layers.numerics.standard import ZIGZAG
 
+_ZIGZAG = np.asarray(ZIGZAG, dtype=np.int64)
 #: Largest successive-approximation bit position a script may use (libjpeg's MAX_AH_AL
 #: for 8-bit data: levels have at most 11 bits).
 MAX_AL = 10
@@ -231,10 +232,14 @@ class ScanCoder:
         self.restart_interval = restart_interval
         grids = [coded_levels(image, i) for i in range(len(image.components))]
         self.bases = np.cumsum([0] + [len(g) for g in grids])[:-1]
-        self.coefs = np.empty((sum(len(g) for g in grids), 64), dtype=np.int32)
+        total = sum(len(g) for g in grids)
+        self.coefs = np.empty((total, 64), dtype=np.int32)
+        self.last = np.empty(total, dtype=np.uint8)  # last non-zero zigzag position
         for base, grid in zip(self.bases, grids):
-            self.coefs[base:base + len(grid)] = grid[:, ZIGZAG]
-        self.last = _last_nonzero(self.coefs)
+            end = base + len(grid)
+            progressive_kernels.stack_levels(
+                np.ascontiguousarray(grid, dtype=np.int32), _ZIGZAG, self.coefs[base:end],
+                self.last[base:end])
         self._orders = {}
 
     def code(self, scan):
@@ -317,13 +322,3 @@ class ScanCoder:
             payload += bytes([self.image.components[index].component_id, selectors])
         return segment(SOS, payload + bytes([scan.ss, scan.se, (scan.ah << 4) | scan.al]))
 
-
-def _last_nonzero(coefs, chunk=1 << 16):
-    """uint8 ``[R]``: the last zigzag position of each row of ``coefs`` holding a non-zero
-    level (0 for none), computed in chunks to bound the temporary arrays."""
-    last = np.zeros(len(coefs), dtype=np.uint8)
-    for start in range(0, len(coefs), chunk):
-        nonzero = coefs[start:start + chunk] != 0
-        last[start:start + chunk] = 63 - np.argmax(nonzero[:, ::-1], axis=1)
-        last[start:start + chunk][~nonzero.any(axis=1)] = 0
-    return last

@@ -106,19 +106,14 @@ def _drain(out, state, acc, n):
 
 
 @numba.njit
-def _bits(gather, state, out, value, size):
-    if gather:
-        state[EXTRA] += size
-    elif size:
-        _put(state, out, value, size)
-
-
-@numba.njit
-def _symbol(gather, tables, state, out, table, symbol):
+def _symbol(gather, tables, state, out, table, symbol, value=0, size=0):
+    """Huffman code of ``symbol`` followed by the ``size`` low bits of ``value``."""
     if gather:
         tables[table, FREQ, symbol] += 1
+        state[EXTRA] += size
     else:
-        _put(state, out, tables[table, CODE, symbol], tables[table, LENGTH, symbol])
+        _put(state, out, (tables[table, CODE, symbol] << size) | (value & ((1 << size) - 1)),
+             tables[table, LENGTH, symbol] + size)
 
 
 @numba.njit
@@ -145,8 +140,7 @@ def _eobrun(gather, tables, state, out):
     run = state[EOBRUN]
     if run > 0:
         nbits = _bit_length(run) - 1
-        _symbol(gather, tables, state, out, 0, nbits << 4)
-        _bits(gather, state, out, run, nbits)
+        _symbol(gather, tables, state, out, 0, nbits << 4, run, nbits)
         state[EOBRUN] = 0
         _buffered(gather, state, out, 0, state[BE])
         state[BE] = 0
@@ -192,8 +186,8 @@ def dc_first(coefs, rows, position_comp, position_table, per_interval, al, gathe
             nbits = _bit_length(abs(diff))
             if nbits > 11:
                 return E_DC_SIZE
-            _symbol(gather, tables, state, out, position_table[b], nbits)
-            _bits(gather, state, out, diff - 1 if diff < 0 else diff, nbits)
+            _symbol(gather, tables, state, out, position_table[b], nbits,
+                    diff - 1 if diff < 0 else diff, nbits)
     _end_interval(gather, state, out, -1)
     return OK
 
@@ -241,8 +235,7 @@ def ac_first(coefs, rows, last, per_interval, ss, se, al, gather, tables, out, s
             nbits = _bit_length(magnitude)
             if nbits > 10:
                 return E_AC_SIZE
-            _symbol(gather, tables, state, out, 0, (run << 4) + nbits)
-            _bits(gather, state, out, value, nbits)
+            _symbol(gather, tables, state, out, 0, (run << 4) + nbits, value, nbits)
             run = 0
         run += se - max(end, ss - 1)  # the zeros after ``end``
         if run > 0:
@@ -293,8 +286,8 @@ def ac_refine(coefs, rows, last, per_interval, ss, se, al, gather, tables, out, 
                 continue
             if state[EOBRUN]:
                 _eobrun(gather, tables, state, out)
-            _symbol(gather, tables, state, out, 0, (run << 4) + 1)
-            _bits(gather, state, out, 0 if coefs[row, k] < 0 else 1, 1)
+            _symbol(gather, tables, state, out, 0, (run << 4) + 1,
+                    0 if coefs[row, k] < 0 else 1, 1)
             _buffered(gather, state, out, start, count)
             start = 0
             count = 0
@@ -387,3 +380,18 @@ def optimal_table(frequencies, counts, symbols, lengths, codes):
             k += 1
         code <<= 1
     return n
+
+
+@numba.njit(**_JIT)
+def stack_levels(levels, zigzag, out, last):
+    """Copy blocks of natural-order ``levels`` (int32 ``[N, 64]``) into ``out`` in zigzag
+    order (``zigzag``: int64 ``[64]`` natural index of each zigzag position) and set
+    ``last`` (uint8 ``[N]``) to each block's last non-zero zigzag position (0: none)."""
+    for i in range(levels.shape[0]):
+        end = 0
+        for k in range(64):
+            level = levels[i, zigzag[k]]
+            out[i, k] = level
+            if level != 0:
+                end = k
+        last[i] = end
