@@ -8,7 +8,8 @@ restart markers and Huffman-decodes every block, without sharing code with the w
 entropy coders. Besides the levels it reports exactly how many entropy-coded bits each
 block took, so tests can hold the writer's exact bit counter against it.
 
-* :func:`read_jpeg` -- full decode of a baseline (SOF0) or progressive (SOF2) file to a
+* :func:`read_jpeg` -- full decode of a baseline (SOF0), extended sequential (SOF1,
+  8-bit: decoded like baseline) or progressive (SOF2) Huffman-coded file to a
   :class:`ParsedJpeg`. Both the usual single interleaved scan and baseline files split
   into several scans (e.g. one non-interleaved scan per component) are supported. The
   scans of a progressive file must form a valid progression (T.81 G.1.1.1: each
@@ -137,10 +138,11 @@ def read_jpeg(data, max_blocks=None):
     Returns:
         :class:`ParsedJpeg`.
     Raises:
-        ValueError: if the data is not a well-formed baseline (SOF0) or progressive
-            (SOF2) 8-bit Huffman JPEG (extended, lossless, arithmetic-coded and 12-bit
-            files are refused), for truncated files, corrupt entropy-coded data, invalid
-            progressions and frames over ``max_blocks``.
+        ValueError: if the data is not a well-formed sequential (SOF0, SOF1) or
+            progressive (SOF2) 8-bit Huffman JPEG (lossless, hierarchical,
+            arithmetic-coded and 12-bit files are refused), for truncated files,
+            corrupt entropy-coded data, invalid progressions and frames over
+            ``max_blocks``.
     """
     return JpegDecoder(as_bytes(data), max_blocks).run(decode=True)
 
