@@ -241,23 +241,55 @@ class ScanCoder:
                 np.ascontiguousarray(grid, dtype=np.int32), _ZIGZAG, self.coefs[base:end],
                 self.last[base:end])
         self._orders = {}
+        self._gathered = {}
+        self._coded = {}
 
     def code(self, scan):
-        """The :class:`CodedScan` of ``scan`` (a :class:`Scan` of this image)."""
+        """The :class:`CodedScan` of ``scan`` (a :class:`Scan` of this image), kept for
+        the scans that ask again."""
+        if scan not in self._coded:
+            self._coded[scan] = self._code(scan)
+        return self._coded[scan]
+
+    def _code(self, scan):
+        rows, position_comp = self._order(scan.components)
+        if scan.is_dc and scan.ah:  # DC refinement: one uncoded bit a block, no table
+            out, state = self._buffer(len(rows), self._intervals(scan))
+            self.kernels.dc_refine(self.coefs, rows, len(position_comp),
+                                   self.restart_interval, scan.al, out, state)
+            return CodedScan(scan, b"", self._sos(scan),
+                             out[:state[self.kernels.POS]].tobytes())
+        run, tables, segments, bits = self._gather(scan)
+        out, state = self._buffer(bits, self._intervals(scan))
+        self._check(run(False, tables, out, state))
+        return CodedScan(scan, segments, self._sos(scan),
+                         out[:state[self.kernels.POS]].tobytes())
+
+    def cost(self, scan):
+        """A lower bound of the bytes ``scan`` adds to a file (its ``size`` once coded):
+        tables, header, its bits rounded up to a byte and RST markers, without the 0x00
+        stuffed after each 0xFF and the padding of restart intervals. The gathering pass
+        alone."""
+        intervals = self._intervals(scan)
+        if scan.is_dc and scan.ah:
+            bits = len(self._order(scan.components)[0])
+            tables = b""
+        else:
+            _, _, tables, bits = self._gather(scan)
+        return len(tables) + len(self._sos(scan)) + ceil_div(bits, 8) + 2 * (intervals - 1)
+
+    def _gather(self, scan):
+        """The gathering pass of a Huffman-coded scan and its optimal tables:
+        (``run(gather, tables, out, state) -> status``, the tables int64 ``[T, 3, 256]``,
+        their DHT segments, the scan's bits). Kept for the scan's emitting pass (6 KiB a
+        scan: a search costs ~120 candidates and emits ~10)."""
         rows, position_comp = self._order(scan.components)
         classes = [self.image.components[i].table_class for i in scan.components]
         slots = list(dict.fromkeys(classes))  # Huffman table slots, first use first
-        per_mcu = len(position_comp)
-        intervals = ceil_div(len(rows) // per_mcu, self.restart_interval) \
-            if self.restart_interval else 1
-        if scan.is_dc and scan.ah:  # DC refinement: one uncoded bit a block, no table
-            out, state = self._buffer(len(rows), intervals)
-            self.kernels.dc_refine(self.coefs, rows, per_mcu, self.restart_interval,
-                                   scan.al, out, state)
-            return CodedScan(scan, b"", self._sos(scan, classes),
-                             out[:state[self.kernels.POS]].tobytes())
         position_table = np.array([slots.index(c) for c in classes], np.int64)[position_comp]
         run = self._kernel(scan, rows, position_comp, position_table)
+        if scan in self._gathered:
+            return (run, *self._gathered[scan])
         k = self.kernels
         tables = np.zeros((len(slots), 3, 256), dtype=np.int64)
         state = np.zeros(k.STATE_SIZE, dtype=np.int64)
@@ -271,10 +303,14 @@ class ScanCoder:
             payload = bytes([(int(not scan.is_dc) << 4) | slot]) + bytes(counts.tolist())
             segments += segment(DHT, payload + bytes(symbols[:n].tolist()))
         bits = int((tables[:, k.FREQ] * tables[:, k.LENGTH]).sum()) + int(state[k.EXTRA])
-        out, state = self._buffer(bits, intervals)
-        self._check(run(False, tables, out, state))
-        return CodedScan(scan, segments, self._sos(scan, classes),
-                         out[:state[k.POS]].tobytes())
+        self._gathered[scan] = tables, segments, bits
+        return run, tables, segments, bits
+
+    def _intervals(self, scan):
+        """Restart intervals of ``scan``."""
+        rows, position_comp = self._order(scan.components)
+        mcus = len(rows) // len(position_comp)
+        return ceil_div(mcus, self.restart_interval) if self.restart_interval else 1
 
     def _kernel(self, scan, rows, position_comp, position_table):
         """``run(gather, tables, out, state) -> status`` for ``scan``."""
@@ -311,10 +347,11 @@ class ScanCoder:
         if status == self.kernels.E_AC_SIZE:
             raise ValueError("an AC level magnitude exceeds 1023 (not codable in 8-bit JPEG)")
 
-    def _sos(self, scan, classes):
+    def _sos(self, scan):
         """SOS segment; unused table selectors are 0, as libjpeg writes them."""
         payload = bytes([len(scan.components)])
-        for index, table in zip(scan.components, classes):
+        for index in scan.components:
+            table = self.image.components[index].table_class
             if scan.is_dc:
                 selectors = 0 if scan.ah else table << 4
             else:
