@@ -14,7 +14,7 @@ Listing methods imports neither TensorFlow nor the models (entries are resolved 
 Encoder signature::
 
     encoder(image, quality=None, subsampling="420", optimize=None, restart_interval=0,
-            **options) -> bytes
+            progressive=False, **options) -> bytes
 
 with ``image`` uint8 ``[H, W, 3]`` or ``[H, W]``; ``quality`` None means the method's
 default (:attr:`Method.quality` says what it means); the JPEG options do not apply to
@@ -23,6 +23,9 @@ default (:attr:`Method.quality` says what it means); the JPEG options do not app
 Which options apply to which method is data: :attr:`Method.accepted_options` (the JPEG
 options its files take, then its own), from which the command line refuses the others
 and writes its ``--help``.
+``progressive`` (True, ``"search"`` or a script, see :mod:`jpegzoo.jpeg.progressive`)
+re-codes a JPEG method's file as progressive JPEG: the same levels, hence the same
+pixels, in other scans (:func:`jpegzoo.jpeg.progressive.recode`).
 """
 
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from jpegzoo.lazy import resolve
 from jpegzoo.zoo.registry import IJG_QUALITY, QualityScale
 
 #: Options of JPEG files, which ``.jzc`` methods do not take.
-JPEG_OPTIONS = ("subsampling", "optimize", "restart_interval")
+JPEG_OPTIONS = ("subsampling", "optimize", "restart_interval", "progressive")
 
 #: The file names each kind of output may take (the first is the method's ``suffix``).
 OUTPUT_SUFFIXES = {".jpg": (".jpg", ".jpeg", ".jpe", ".jfif"), ".jzc": (".jzc",)}
@@ -92,8 +95,10 @@ class Method:
     def load(self):
         """The encoder function (imports the encoder; a zoo codec loads on first use)."""
         if self.codec is None:
-            return resolve(self.encoder)
-        return _CodecEncoder(self.codec, self.suffix == ".jzc")
+            encoder = resolve(self.encoder)
+        else:
+            encoder = _CodecEncoder(self.codec, self.suffix == ".jzc")
+        return _JpegEncoder(encoder) if self.suffix == ".jpg" else encoder
 
     def load_decoder(self):
         """``decoder(data) -> uint8 image`` for this method's files: the ``.jzc`` decoder
@@ -140,6 +145,22 @@ class _CodecEncoder:
         if quality is not None:
             options["quality"] = quality
         return trained(self.codec).compress(image, **options)
+
+
+@dataclass(frozen=True)
+class _JpegEncoder:
+    """A JPEG method's encoder taking ``progressive``: its file as it is (False), or its
+    levels re-coded as progressive JPEG (picklable for worker processes)."""
+
+    encoder: object
+
+    def __call__(self, image, progressive=False, **options):
+        data = self.encoder(image, **options)
+        if progressive is False or progressive is None:
+            return data
+        from jpegzoo.jpeg.progressive import recode
+
+        return recode(data, progressive)
 
 
 _REGISTRY = {}

@@ -83,6 +83,7 @@ def _image(seed, height, width):
 def make_seeds():
     """family -> list of seed files (bytes)."""
     from jpegzoo.jpeg.baseline import encode
+    from jpegzoo.jpeg.progressive import recode
     from jpegzoo.zoo import registry
     from jpegzoo.zoo.codec import jzc_codec_names, trained
 
@@ -91,6 +92,8 @@ def make_seeds():
                       encode(_image(3, 17, 9), quality=90, subsampling="444", optimize=True),
                       encode(_image(4, 32, 32), quality=30, subsampling="422",
                              restart_interval=1)]}
+    # progressive files: libjpeg's script with restart markers, and a searched script
+    seeds["jpeg"] += [recode(seeds["jpeg"][1], True), recode(seeds["jpeg"][3], "search")]
     sizes = {"cae": [(24, 40), (16, 16)], "dct_ae": [(24, 40), (9, 17)],
              "rnn": [(16, 16), (20, 24)], "lossless": [(6, 8), (5, 3)]}
     for family, (name, quality) in CODECS.items():

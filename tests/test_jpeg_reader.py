@@ -299,8 +299,7 @@ def test_progressive_header():
     assert info.progressive and info.frame_type == "progressive"
     assert (info.width, info.height, info.num_components) == (34, 21, 3)
     assert len(info.qtables) == 3 and all(t.shape == (64,) for t in info.qtables)
-    with pytest.raises(ValueError, match="progressive/extended JPEG not supported"):
-        read_jpeg(data)
+    assert read_jpeg(data).info.progressive
 
 
 def test_extended_header():
@@ -310,7 +309,15 @@ def test_extended_header():
     info = read_header(bytes(data))
     assert info.frame_type == "extended" and not info.progressive
     assert (info.width, info.height) == (20, 12)
-    with pytest.raises(ValueError, match="only baseline sequential"):
+    parsed = read_jpeg(bytes(data))  # 8-bit extended sequential decodes like baseline
+    reference = read_jpeg(pil_jpeg(test_image(12, 20), quality=80))
+    for comp, ref in zip(parsed.levels.components, reference.levels.components):
+        np.testing.assert_array_equal(comp.levels, ref.levels)
+    data[sof + 4] = 12  # 12-bit precision
+    with pytest.raises(ValueError, match="12-bit JPEG not supported"):
+        read_jpeg(bytes(data))
+    data[sof + 1] = 0xC9
+    with pytest.raises(ValueError, match="extended-arithmetic JPEG not supported"):
         read_jpeg(bytes(data))
 
 

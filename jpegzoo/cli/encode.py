@@ -82,6 +82,11 @@ def _add_method_options(parser):
                                     help="optimal Huffman tables for this image (default: "
                                          "the method's own; on for qtable, off for the "
                                          "others, as in libjpeg)")),
+        (jpeg, ["--progressive"], dict(action=argparse.BooleanOptionalAction,
+                                       help="write progressive JPEG, the scans searched for "
+                                            "the smallest file (as mozjpeg does); the same "
+                                            "levels, hence the same pixels, as the baseline "
+                                            "file (default: baseline)")),
         (jpeg, ["--restart-interval"], dict(type=bounded_int("--restart-interval", 0, 65535,
                                                              "MCUs"), metavar="MCUS",
                                             help="restart marker every MCUS MCUs (default "

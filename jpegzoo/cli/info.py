@@ -1,5 +1,7 @@
 """``jpegzoo info FILE``: what a JPEG file holds -- size, sampling, tables, bits per
-component -- or, for a learned codec's ``.jzc`` file, its model, quality level and streams.
+component, and the scans (components, spectral selection Ss-Se, successive approximation
+Ah/Al) of a progressive file -- or, for a learned codec's ``.jzc`` file, its model,
+quality level and streams.
 
 The bits per component need the whole file decoded (:func:`jpegzoo.jpeg.reader.read_jpeg`),
 so the file is read whole: FILE must be a regular file or a pipe of at most
@@ -38,7 +40,7 @@ def run(args):
     try:
         # parse everything before printing, so a bad file gives just the error line
         info = read_header(data)
-        parsed = read_jpeg(data) if info.frame_type == "baseline" else None
+        parsed = read_jpeg(data) if info.frame_type in ("baseline", "progressive") else None
     except ValueError as error:
         raise ValueError(f"{args.file}: {error}") from None
     except MemoryError:
@@ -53,8 +55,10 @@ def run(args):
     for index, (name, sampling) in enumerate(zip(names, info.sampling)):
         print("  " + _component_line(info, parsed, index, name, sampling))
     if parsed is None:
-        print("  (bits per component are reported for baseline files only)")
+        print("  (bits per component are reported for baseline and progressive files only)")
         return
+    if info.progressive:
+        _print_scans(parsed, dict(zip(info.component_ids, names)))
     header_bytes = len(data) - (parsed.scan_bits + parsed.pad_bits) // 8
     print(f"  entropy-coded: {parsed.scan_bits} bits + {parsed.pad_bits} pad bits; "
           f"headers, markers and stuffing: {header_bytes} bytes")
@@ -80,6 +84,17 @@ def _jzc_info(path, data):
         print(f"  stream {index}: shape {list(stream.shape)}, {len(stream.data)} bytes")
     print(f"  container (header, shapes, checksum): "
           f"{len(data) - sum(len(s.data) for s in contents.streams)} bytes")
+
+
+def _print_scans(parsed, names):
+    """One line per scan of a progressive file."""
+    print(f"  {parsed.num_scans} scans" + ("" if parsed.complete else
+                                         " (incomplete: some coefficients never fully sent)"))
+    for number, scan in enumerate(parsed.scans, 1):
+        comps = ",".join(names.get(ident, str(ident)) for ident in scan.component_ids)
+        band = "DC" if scan.se == 0 else "AC"
+        print(f"    {number:2d}: {comps:8s} {band} Ss-Se {scan.ss}-{scan.se}, "
+              f"Ah/Al {scan.ah}/{scan.al}, {scan.bits} bits")
 
 
 def _subsampling(info):

@@ -15,7 +15,7 @@ from jpegzoo.layers.numerics.standard import ZIGZAG
 
 SOI, EOI, SOS, DQT, DHT, DRI, DNL = 0xD8, 0xD9, 0xDA, 0xDB, 0xC4, 0xDD, 0xDC
 RST0, RST7, TEM = 0xD0, 0xD7, 0x01
-SOF0 = 0xC0
+SOF0, SOF1, SOF2 = 0xC0, 0xC1, 0xC2
 
 #: Frame markers SOF0..SOF15 (0xC4 DHT, 0xC8 JPG and 0xCC DAC are not frames).
 FRAME_TYPES = {
@@ -238,10 +238,10 @@ class MarkerParser:
     def _sof(self, code, payload, decode):
         if self.frame is not None:
             raise ValueError("corrupt JPEG: more than one frame header (SOF)")
-        if decode and code != SOF0:
-            raise ValueError(f"progressive/extended JPEG not supported: only baseline "
-                             f"sequential (SOF0), this file is {FRAME_TYPES[code]} "
-                             f"(SOF{code - 0xC0})")
+        if decode and code not in (SOF0, SOF1, SOF2):
+            raise ValueError(f"{FRAME_TYPES[code]} JPEG not supported: only sequential "
+                             f"(SOF0, SOF1) and progressive (SOF2) Huffman-coded files, "
+                             f"this file is SOF{code - 0xC0}")
         if len(payload) < 6:
             raise ValueError("corrupt JPEG: SOF segment too short")
         precision, height = payload[0], int.from_bytes(payload[1:3], "big")
@@ -256,7 +256,7 @@ class MarkerParser:
         if height == 0:
             raise ValueError("JPEG height 0 (defined later by a DNL marker) is not supported")
         if decode and precision != 8:
-            raise ValueError(f"baseline JPEG must have 8-bit precision, got {precision}")
+            raise ValueError(f"{precision}-bit JPEG not supported: only 8-bit samples")
         for k in range(count):
             ident, hv, tq = payload[6 + 3 * k:9 + 3 * k]
             h, v = hv >> 4, hv & 15

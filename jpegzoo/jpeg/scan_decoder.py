@@ -63,39 +63,10 @@ def decode_scan(parser, comps):
     # numba (~0.4 s to import) is loaded by the first decode, not by read_header.
     from jpegzoo.jpeg import scan_kernels as kernels
 
-    start = parser.pos
-    status, end, kept, restarts, bad_index, bad_marker = kernels.scan_extent(
-        parser.array, start)
-    if status == kernels.E_NO_END:
-        raise ValueError("truncated JPEG: entropy-coded data runs to the end of the "
-                         "file (no EOI marker)")
-    parser.pos = end
-    mcu_rows, mcu_cols = scan_grid(parser.frame, parser.components, comps)
-    num_mcus = mcu_rows * mcu_cols
-    per_mcu_blocks = 1 if len(comps) == 1 else sum(
-        parser.components[i].h * parser.components[i].v for i in comps)
-    # Every block takes at least 2 bits; reject impossible sizes before allocating.
-    if 2 * num_mcus * per_mcu_blocks > 8 * kept:
-        raise ValueError(f"truncated JPEG: {kept} bytes of entropy-coded "
-                         f"data cannot hold {num_mcus * per_mcu_blocks} blocks")
-    interval = parser.restart_interval
-    num_intervals = ceil_div(num_mcus, interval) if interval else 1
-    if restarts + 1 != num_intervals:
-        if restarts + 1 < num_intervals:
-            raise ValueError(f"corrupt JPEG: scan has {restarts + 1} restart intervals, "
-                             f"expected {num_intervals} (truncated or missing RST "
-                             f"markers)")
-        raise ValueError(f"corrupt JPEG: scan has {restarts + 1} restart intervals, "
-                         f"expected {num_intervals} (unexpected RST marker)")
-    if bad_index >= 0:
-        raise ValueError(f"corrupt JPEG: restart marker RST{bad_marker - RST0} where "
-                         f"RST{bad_index % 8} was expected")
+    # Every block takes at least 2 bits; impossible sizes are rejected before allocating.
+    buffer, cuts, interval = _entropy_data(parser, comps, kernels, min_block_bits=2)
     num_mcus, block_comp, flat = scan_layout(parser.frame, parser.components, comps)
     flat = np.ascontiguousarray(flat, dtype=np.int64)  # the kernel's one signature
-
-    buffer = np.full(kept + _TAIL, 0xFF, dtype=np.uint8)
-    cuts = np.empty(restarts + 2, dtype=np.int64)  # interval starts, then the end
-    kernels.unstuff(parser.array, start, end, buffer, cuts)
 
     bases, rows = {}, 0
     for index in comps:
@@ -118,12 +89,127 @@ def decode_scan(parser, comps):
         np.array([comps.index(i) for i in block_comp.tolist()], dtype=np.int64),
         np.array(position_dc, dtype=np.int64), np.array(position_ac, dtype=np.int64),
         np.array([bases[i] for i in block_comp.tolist()], dtype=np.int64),
-        flat, _ZIGZAG, len(comps), num_mcus, interval if interval else num_mcus,
-        levels, bits)
+        flat, _ZIGZAG, len(comps), num_mcus, interval, levels, bits)
     if status != kernels.OK:
         raise ValueError(_message(kernels)[status].format(value=int(value)))
     return DecodedScan(levels, [bases[i] for i in comps], bits, block_comp, flat,
                        num_mcus, int(pad_bits), bool(pad_ones))
+
+
+def _entropy_data(parser, comps, kernels, min_block_bits):
+    """The entropy-coded data of the scan of ``comps`` at ``parser.pos``, checked and
+    unstuffed: (buffer uint8 with a 0xFF tail, cuts int64 [I + 1] interval offsets, MCUs
+    per restart interval); ``parser.pos`` moves to the marker ending the scan. Raises
+    ValueError if the data runs to the end of the file, if its restart markers are
+    missing, extra or out of sequence, or if it is too short for the scan's blocks at
+    ``min_block_bits`` each (checked before anything is allocated)."""
+    start = parser.pos
+    status, end, kept, restarts, bad_index, bad_marker = kernels.scan_extent(
+        parser.array, start)
+    if status == kernels.E_NO_END:
+        raise ValueError("truncated JPEG: entropy-coded data runs to the end of the "
+                         "file (no EOI marker)")
+    parser.pos = end
+    mcu_rows, mcu_cols = scan_grid(parser.frame, parser.components, comps)
+    num_mcus = mcu_rows * mcu_cols
+    per_mcu_blocks = 1 if len(comps) == 1 else sum(
+        parser.components[i].h * parser.components[i].v for i in comps)
+    if min_block_bits * num_mcus * per_mcu_blocks > 8 * kept:
+        raise ValueError(f"truncated JPEG: {kept} bytes of entropy-coded "
+                         f"data cannot hold {num_mcus * per_mcu_blocks} blocks")
+    interval = parser.restart_interval
+    num_intervals = ceil_div(num_mcus, interval) if interval else 1
+    if restarts + 1 != num_intervals:
+        if restarts + 1 < num_intervals:
+            raise ValueError(f"corrupt JPEG: scan has {restarts + 1} restart intervals, "
+                             f"expected {num_intervals} (truncated or missing RST "
+                             f"markers)")
+        raise ValueError(f"corrupt JPEG: scan has {restarts + 1} restart intervals, "
+                         f"expected {num_intervals} (unexpected RST marker)")
+    if bad_index >= 0:
+        raise ValueError(f"corrupt JPEG: restart marker RST{bad_marker - RST0} where "
+                         f"RST{bad_index % 8} was expected")
+    buffer = np.full(kept + _TAIL, 0xFF, dtype=np.uint8)
+    cuts = np.empty(restarts + 2, dtype=np.int64)  # interval starts, then the end
+    kernels.unstuff(parser.array, start, end, buffer, cuts)
+    return buffer, cuts, interval if interval else num_mcus
+
+
+def decode_progressive_scan(parser, comps, ss, se, ah, al, levels, block_bits):
+    """Decode one scan of a progressive file (T.81 G.2) into the components' levels.
+
+    Args:
+        parser: the :class:`MarkerParser` after the SOS header (``parser.pos`` at the
+            data; moved to the marker ending the scan).
+        comps: indexes into ``parser.components`` (whose ``grid`` is set) of the scan.
+        ss, se, ah, al: the scan's spectral selection and successive approximation
+            (checked by the caller).
+        levels, block_bits: dicts component index -> int32 ``[rows * cols, 64]`` levels
+            (natural order) and int64 ``[rows * cols]`` bits of each block of its grid,
+            updated in place. A component's arrays are allocated (zeros) by its first DC
+            scan, once its data is known to hold a bit a block.
+    Returns:
+        (bits, pad_bits, pad_ones): the scan's entropy-coded bits, its padding bits and
+        whether they are all 1s.
+    """
+    from jpegzoo.jpeg import scan_kernels as kernels
+
+    buffer, cuts, interval = _entropy_data(parser, comps, kernels,
+                                           min_block_bits=1 if ss == 0 else 0)
+    components = parser.components
+    for index in comps:
+        if index not in levels:
+            size = int(np.prod(components[index].grid))
+            levels[index] = np.zeros((size, 64), dtype=np.int32)
+            block_bits[index] = np.zeros(size, dtype=np.int64)
+    if ss == 0:
+        result = _decode_dc(parser, comps, ah, al, buffer, cuts, interval, kernels, levels,
+                            block_bits)
+    else:
+        index = comps[0]
+        comp = components[index]
+        rows, cols = scan_grid(parser.frame, components, comps)
+        bits = block_bits[index]
+        before = int(bits.sum())
+        status, value, pad, ones = kernels.decode_ac_scan(
+            buffer, cuts, _lookup_table(parser.ac_tables[comp.tables[1]]), levels[index],
+            cols, comp.grid[1], rows * cols, interval, ss, se, ah, al, _ZIGZAG, bits)
+        result = status, value, int(bits.sum()) - before, pad, ones
+    status, value, scan_bits, pad, ones = result
+    if status != kernels.OK:
+        raise ValueError(_message(kernels)[status].format(value=int(value)))
+    return scan_bits, int(pad), bool(ones)
+
+
+def _decode_dc(parser, comps, ah, al, buffer, cuts, interval, kernels, levels, block_bits):
+    """A progressive DC scan: values in coding order from the kernel, then each block
+    position's values put into (first scan) or OR-ed into (refinement) its component's
+    DC levels. Returns (status, value, bits, pad, ones)."""
+    num_mcus, block_comp, flat = scan_layout(parser.frame, parser.components, comps)
+    luts, slots = [], {}
+    for index in block_comp.tolist():
+        slot = parser.components[index].tables[0]
+        if not ah and slot not in slots:
+            slots[slot] = len(luts)
+            luts.append(_lookup_table(parser.dc_tables[slot]))
+    position_lut = np.array([slots.get(parser.components[i].tables[0], 0)
+                             for i in block_comp.tolist()], dtype=np.int64)
+    values = np.empty(flat.size, dtype=np.int64)
+    bits = np.empty(flat.size, dtype=np.int64)
+    status, value, pad, ones = kernels.decode_dc_scan(
+        buffer, cuts, np.stack(luts) if luts else np.zeros((1, 1 << 16), np.uint16),
+        np.array([comps.index(i) for i in block_comp.tolist()], dtype=np.int64),
+        position_lut, len(comps), num_mcus, interval, bool(ah), al, values, bits)
+    if status == kernels.OK:
+        values = values.reshape(num_mcus, -1)
+        for position, index in enumerate(block_comp.tolist()):
+            rows = flat[:, position]
+            if ah:
+                levels[index][rows, 0] |= (values[:, position] << al).astype(np.int32)
+            else:
+                levels[index][rows, 0] = values[:, position]
+            block_bits[index][rows] += bits[position::len(block_comp)]  # rows distinct
+    return status, value, int(bits.sum()), pad, ones
 
 
 def scan_grid(frame, components, comps):
@@ -189,4 +275,8 @@ def _message(kernels):
         kernels.E_EXTRA: "corrupt JPEG: {value} extra byte(s) of entropy-coded data after "
                          "the last block of a restart interval",
         kernels.E_RANGE: "corrupt JPEG: decoded coefficient out of range",
+        kernels.E_EOBRUN: "corrupt JPEG: EOB run goes past the end of its restart "
+                          "interval or scan",
+        kernels.E_REFINE_SIZE: "corrupt JPEG: AC refinement symbol of size {value} "
+                               "(must be 0 or 1)",
     }

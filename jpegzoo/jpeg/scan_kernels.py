@@ -243,3 +243,205 @@ def decode_blocks(buffer, cuts, luts, position_comp, position_dc, position_ac,
     if out_of_range:
         return E_RANGE, 0, 0, pad_total, pad_ones
     return OK, 0, 0, pad_total, pad_ones
+
+
+# -- progressive scans (T.81 G.2), decoded as libjpeg's jdphuff.c decodes them -------------
+
+E_EOBRUN = 12  # an EOB run goes past the end of its restart interval
+E_REFINE_SIZE = 13  # an AC refinement symbol with a size other than 0 or 1 (value: it)
+
+
+@numba.njit(inline="always")
+def _bits_at(buffer, pos, size):
+    """The ``size`` (<= 16) bits of ``buffer`` at bit ``pos``, as an unsigned value."""
+    return (_window(buffer, pos) >> (32 - (pos & 7) - size)) & ((1 << size) - 1)
+
+
+@numba.njit(inline="always")
+def _extend(value, size):
+    """T.81 F.2.2.1 EXTEND: ``size`` raw bits to a signed value."""
+    return value - (1 << size) + 1 if value < (1 << (size - 1)) else value
+
+
+@numba.njit(inline="always")
+def _interval_end(buffer, pos, limit):
+    """(status, pad bits, whether they are 1s) at the end of an interval at bit ``pos``."""
+    if pos > limit:
+        return E_TRUNCATED, 0, True
+    pad = limit - pos
+    if pad >= 8:
+        return E_EXTRA, pad, True
+    ones = (1 << pad) - 1
+    return OK, pad, pad == 0 or _bits_at(buffer, pos, pad) == ones
+
+
+@numba.njit(**_JIT)
+def decode_dc_scan(buffer, cuts, luts, position_comp, position_lut, num_scan_comps,
+                   num_mcus, per_interval, refine, al, values, bits):
+    """Decode a DC scan of a progressive file (T.81 G.2.1), interleaved or not.
+
+    A first scan (``refine`` False) Huffman-decodes the DC differences with the tables
+    ``luts[position_lut[b]]`` and writes each block's DC, shifted left by ``al``, to
+    ``values`` (int64 ``[num_mcus * B]``, coding order); a refinement scan reads one raw
+    bit per block into ``values``. ``bits`` (int64, same shape) gets the bits each block
+    took. Other arguments as for :func:`decode_blocks`.
+
+    Returns (status, value, pad_bits, pad_ones).
+    """
+    per_mcu = position_comp.shape[0]
+    limit_bytes = buffer.shape[0] - 216
+    pred = np.zeros(max(num_scan_comps, 1), dtype=np.int64)
+    pad_total, pad_ones = 0, True
+    mcu, block = 0, 0
+    for interval in range(cuts.shape[0] - 1):
+        pos = 8 * cuts[interval]
+        limit = 8 * cuts[interval + 1]
+        pred[:] = 0
+        stop = min(num_mcus, mcu + per_interval)
+        while mcu < stop:
+            for b in range(per_mcu):
+                if (pos >> 3) >= limit_bytes:
+                    return E_TRUNCATED, 0, pad_total, pad_ones
+                begin = pos
+                if refine:
+                    values[block] = _bits_at(buffer, pos, 1)
+                    pos += 1
+                else:
+                    entry = luts[position_lut[b],
+                                 (_window(buffer, pos) >> (16 - (pos & 7))) & 0xFFFF]
+                    if entry == 0:
+                        return (E_TRUNCATED if pos >= limit else E_BAD_DC), 0, pad_total, \
+                            pad_ones
+                    pos += entry & 31
+                    size = entry >> 5
+                    if size > 11:
+                        return E_DC_SIZE, size, pad_total, pad_ones
+                    if size:
+                        pred[position_comp[b]] += _extend(_bits_at(buffer, pos, size), size)
+                        pos += size
+                    level = pred[position_comp[b]] << al
+                    if level >= 2 ** 31 or level < -2 ** 31:
+                        return E_RANGE, 0, pad_total, pad_ones
+                    values[block] = level
+                if pos > limit:
+                    return E_TRUNCATED, 0, pad_total, pad_ones
+                bits[block] = pos - begin
+                block += 1
+            mcu += 1
+        status, pad, ones = _interval_end(buffer, pos, limit)
+        if status != OK:
+            return status, pad // 8, pad_total, pad_ones
+        pad_total += pad
+        pad_ones &= ones
+    return OK, 0, pad_total, pad_ones
+
+
+@numba.njit(**_JIT)
+def decode_ac_scan(buffer, cuts, lut, dest, cols, stride, num_blocks, per_interval, ss, se,
+                   ah, al, zigzag, bits):
+    """Decode an AC scan of one component of a progressive file (T.81 G.2.2), first
+    (``ah`` 0) or refinement, into its levels.
+
+    ``dest``: int32 ``[R, 64]`` the component's levels (natural order), updated in place;
+    block i of the scan (raster order over ``cols`` blocks a row) is row
+    ``(i // cols) * stride + i % cols``. ``lut``: uint16 ``[65536]`` the scan's AC table.
+    ``bits`` (int64 ``[R]``) gets the bits each block took added. EOB runs may not cross
+    the end of a restart interval.
+
+    Returns (status, value, pad_bits, pad_ones).
+    """
+    limit_bytes = buffer.shape[0] - 216
+    p1 = np.int32(1 << al)
+    m1 = np.int32(-(1 << al))
+    pad_total, pad_ones = 0, True
+    block = 0
+    for interval in range(cuts.shape[0] - 1):
+        pos = 8 * cuts[interval]
+        limit = 8 * cuts[interval + 1]
+        eobrun = 0
+        stop = min(num_blocks, block + per_interval)
+        while block < stop:
+            if (pos >> 3) >= limit_bytes:
+                return E_TRUNCATED, 0, pad_total, pad_ones
+            begin = pos
+            row = (block // cols) * stride + block % cols
+            k = ss
+            if eobrun == 0:
+                while k <= se:
+                    entry = lut[(_window(buffer, pos) >> (16 - (pos & 7))) & 0xFFFF]
+                    if entry == 0:
+                        return (E_TRUNCATED if pos >= limit else E_BAD_AC), 0, pad_total, \
+                            pad_ones
+                    pos += entry & 31
+                    size = (entry >> 5) & 15
+                    run = entry >> 9
+                    if size == 0 and run < 15:  # EOBn: this block and 2^n - 1 + bits more
+                        eobrun = 1 << run
+                        if run:
+                            eobrun += _bits_at(buffer, pos, run)
+                            pos += run
+                        break
+                    if ah == 0:  # first scan: run zeros, then a level (ZRL: 16 zeros)
+                        k += run
+                        if size:
+                            if k > se or size > 10:
+                                if pos > limit:
+                                    return E_TRUNCATED, 0, pad_total, pad_ones
+                                return (E_AC_BEYOND, 0, pad_total, pad_ones) if k > se \
+                                    else (E_AC_SIZE, size, pad_total, pad_ones)
+                            dest[row, zigzag[k]] = np.int32(
+                                _extend(_bits_at(buffer, pos, size), size) << al)
+                            pos += size
+                        elif k > se:
+                            return E_ZRL_BEYOND, 0, pad_total, pad_ones
+                        k += 1
+                        continue
+                    # refinement: a new +-1 after ``run`` zeros (ZRL: 16 zeros), passing
+                    # the non-zero coefficients, each with its correction bit
+                    if size > 1:
+                        return E_REFINE_SIZE, size, pad_total, pad_ones
+                    level = np.int32(0)
+                    if size:
+                        level = p1 if _bits_at(buffer, pos, 1) else m1
+                        pos += 1
+                    while k <= se:
+                        natural = zigzag[k]
+                        coef = dest[row, natural]
+                        if coef != 0:
+                            if _bits_at(buffer, pos, 1) and (coef & p1) == 0:
+                                dest[row, natural] = coef + (p1 if coef >= 0 else m1)
+                            pos += 1
+                        elif run == 0:
+                            break
+                        else:
+                            run -= 1
+                        k += 1
+                    if k > se:
+                        return (E_AC_BEYOND if size else E_ZRL_BEYOND), 0, pad_total, \
+                            pad_ones
+                    if size:
+                        dest[row, zigzag[k]] = level
+                    k += 1
+            if eobrun > 0:  # the rest of the band is zero: correction bits only
+                if ah:
+                    while k <= se:
+                        natural = zigzag[k]
+                        coef = dest[row, natural]
+                        if coef != 0:
+                            if _bits_at(buffer, pos, 1) and (coef & p1) == 0:
+                                dest[row, natural] = coef + (p1 if coef >= 0 else m1)
+                            pos += 1
+                        k += 1
+                eobrun -= 1
+            if pos > limit:
+                return E_TRUNCATED, 0, pad_total, pad_ones
+            bits[row] += pos - begin
+            block += 1
+        if eobrun:
+            return E_EOBRUN, 0, pad_total, pad_ones
+        status, pad, ones = _interval_end(buffer, pos, limit)
+        if status != OK:
+            return status, pad // 8, pad_total, pad_ones
+        pad_total += pad
+        pad_ones &= ones
+    return OK, 0, pad_total, pad_ones

@@ -116,17 +116,29 @@ class ScanOrder:
     mcu: np.ndarray
 
 
-def scan_order(image):
-    """The coding order of all blocks of ``image`` (a :class:`JpegLevels`), T.81 A.2."""
-    if len(image.components) == 1:
-        rows, cols = image.block_grid(0)
-        n = rows * cols
-        return ScanOrder(np.zeros(n, np.int64), np.arange(n, dtype=np.int64),
-                         np.arange(n, dtype=np.int64))
+def scan_order(image, components=None):
+    """The coding order of the blocks of a scan of ``image`` (a :class:`JpegLevels`),
+    T.81 A.2.
+
+    ``components``: indexes of the scan's components, increasing (default: all, the
+    baseline writer's single scan). A scan of one component is non-interleaved: its own
+    ``ceil(height / 8) x ceil(width / 8)`` blocks in raster order, one block an MCU (the
+    padding blocks of its ``JpegLevels`` grid are not coded). A scan of several covers
+    whole MCUs of the frame's MCU grid.
+    """
+    indexes = range(len(image.components)) if components is None else list(components)
+    if len(indexes) == 1:
+        index = indexes[0]
+        rows, cols = (ceil_div(n, 8) for n in image.component_size(index))
+        row, col = np.divmod(np.arange(rows * cols, dtype=np.int64), cols)
+        return ScanOrder(np.full(rows * cols, index, np.int64),
+                         row * image.block_grid(index)[1] + col,
+                         np.arange(rows * cols, dtype=np.int64))
     mcu_rows, mcu_cols = image.mcu_grid()
     my, mx = np.meshgrid(np.arange(mcu_rows), np.arange(mcu_cols), indexing="ij")
     comp_parts, index_parts = [], []
-    for index, comp in enumerate(image.components):
+    for index in indexes:
+        comp = image.components[index]
         h, v = comp.sampling
         vv, hh = np.meshgrid(np.arange(v), np.arange(h), indexing="ij")
         row = my[:, :, None, None] * v + vv

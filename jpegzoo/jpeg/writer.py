@@ -18,7 +18,8 @@ from jpegzoo.jpeg.structure import coded_levels, scan_order
 from jpegzoo.layers.numerics.bit_counter import dc_predictors
 from jpegzoo.layers.numerics.standard import ZIGZAG
 
-SOI, EOI, APP0, DQT, SOF0, DHT, DRI, SOS = 0xD8, 0xD9, 0xE0, 0xDB, 0xC0, 0xC4, 0xDD, 0xDA
+SOI, EOI, APP0, DQT, SOF0, SOF2, DHT, DRI, SOS = (0xD8, 0xD9, 0xE0, 0xDB, 0xC0, 0xC2, 0xC4,
+                                                 0xDD, 0xDA)
 RST0 = 0xD0
 
 
@@ -40,21 +41,34 @@ class EncodedScan:
     ac_tables: list
 
 
-def write_jpeg(image, optimize=False, restart_interval=0):
-    """Serialize ``image`` (:class:`JpegLevels`) to baseline JFIF bytes.
+def write_jpeg(image, optimize=False, restart_interval=0, progressive=False):
+    """Serialize ``image`` (:class:`JpegLevels`) to JFIF bytes: baseline sequential
+    (SOF0) by default, progressive (SOF2) with ``progressive``.
 
     Args:
         optimize: build optimal Huffman tables for this image (libjpeg's algorithm)
-            instead of the Annex K tables.
+            instead of the Annex K tables. Progressive files always have optimal tables,
+            one set per scan (as libjpeg writes them), whatever ``optimize`` says.
         restart_interval: MCUs per restart interval (0 = no restart markers).
+        progressive: False (baseline); True: progressive with libjpeg's default script
+            (``jpeg_simple_progression``, byte-identical to libjpeg-turbo); ``"search"``:
+            progressive with the script a search over spectral splits and successive
+            approximation finds smallest (like mozjpeg's ``optimize_scans``); or a
+            sequence of :class:`jpegzoo.jpeg.progressive.Scan` (a script of one's own).
+            See :mod:`jpegzoo.jpeg.progressive`.
     """
+    if progressive is not False:
+        from jpegzoo.jpeg.progressive import write_progressive
+
+        script = None if progressive is True else progressive
+        return write_progressive(image, script, restart_interval)
     restart_interval = _checked(image, restart_interval)
     grids = int16_grids(image)
     dc_tables, ac_tables = huffman_tables(image, grids, optimize, restart_interval)
     coder = ScanCoder(image, dc_tables, ac_tables, restart_interval,
                       prefix=frame_header(image, dc_tables, ac_tables, restart_interval))
     coder.code(grids, 0, image.mcu_grid()[0])
-    return coder.finish(suffix=_marker(EOI))
+    return coder.finish(suffix=marker(EOI))
 
 
 def encode_scan(image, optimize=False, restart_interval=0):
@@ -73,11 +87,11 @@ def frame_header(image, dc_tables, ac_tables, restart_interval=0):
     SOI, JFIF APP0, DQT, SOF0, DHT, DRI (if ``restart_interval``) and SOS. Only the size
     and the components' ids, sampling factors, tables and Huffman classes of ``image``
     (a :class:`JpegLevels`) are used."""
-    qtables, table_ids = _distinct_qtables(image)
-    parts = [_marker(SOI), _jfif_app0(), _dqt(qtables), _sof0(image, table_ids),
+    qtables, table_ids = distinct_qtables(image)
+    parts = [marker(SOI), jfif_app0(), dqt(qtables), sof_segment(image, table_ids),
              _dht(dc_tables, ac_tables, image)]
     if restart_interval:
-        parts.append(_segment(DRI, int(restart_interval).to_bytes(2, "big")))
+        parts.append(segment(DRI, int(restart_interval).to_bytes(2, "big")))
     parts.append(_sos(image))
     return b"".join(parts)
 
@@ -148,19 +162,24 @@ def _dc_predictors(dc, component, interval_start):
     return pred
 
 
-def _marker(code):
+def marker(code):
+    """The two bytes of marker ``code`` (0xFF, code)."""
     return bytes([0xFF, code])
 
 
-def _segment(code, payload):
-    return _marker(code) + (len(payload) + 2).to_bytes(2, "big") + payload
+def segment(code, payload):
+    """A marker segment: marker ``code``, 16-bit length, ``payload`` (bytes)."""
+    return marker(code) + (len(payload) + 2).to_bytes(2, "big") + payload
 
 
-def _jfif_app0():
-    return _segment(APP0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+def jfif_app0(units=0, x_density=1, y_density=1):
+    """The JFIF 1.01 APP0 segment libjpeg writes (no thumbnail); ``units`` 0 (aspect
+    ratio only), 1 (dots per inch) or 2 (dots per cm) of the two densities."""
+    return segment(APP0, b"JFIF\x00\x01\x01" + bytes([units]) + x_density.to_bytes(2, "big")
+                   + y_density.to_bytes(2, "big") + b"\x00\x00")
 
 
-def _distinct_qtables(image):
+def distinct_qtables(image):
     """Tables to write and the slot of each component: one slot per distinct (Huffman
     class, table) pair, so luminance and chrominance keep separate slots even when their
     tables are equal -- libjpeg's layout (slot 0 luma, 1 chroma)."""
@@ -177,19 +196,21 @@ def _distinct_qtables(image):
     return tables, ids
 
 
-def _dqt(tables):
+def dqt(tables):
     """One DQT segment per table, as libjpeg writes them."""
-    return b"".join(_segment(DQT, bytes([slot]) + bytes(np.asarray(t, dtype=np.uint8)[ZIGZAG]))
+    return b"".join(segment(DQT, bytes([slot]) + bytes(np.asarray(t, dtype=np.uint8)[ZIGZAG]))
                     for slot, t in enumerate(tables))
 
 
-def _sof0(image, qtable_ids):
+def sof_segment(image, qtable_ids, code=SOF0):
+    """The SOF segment (``code``: SOF0 baseline, SOF2 progressive) of ``image`` whose
+    components use quantization table slots ``qtable_ids``."""
     payload = bytes([8]) + image.height.to_bytes(2, "big") + image.width.to_bytes(2, "big")
     payload += bytes([len(image.components)])
     for comp, qid in zip(image.components, qtable_ids):
         h, v = comp.sampling
         payload += bytes([comp.component_id, (h << 4) | v, qid])
-    return _segment(SOF0, payload)
+    return segment(code, payload)
 
 
 def _dht(dc_tables, ac_tables, image):
@@ -198,7 +219,7 @@ def _dht(dc_tables, ac_tables, image):
     for cls in sorted({c.table_class for c in image.components}):
         for table_class, table in ((0, dc_tables[cls]), (1, ac_tables[cls])):
             payload = bytes([(table_class << 4) | cls]) + bytes(table.counts)
-            segments.append(_segment(DHT, payload + bytes(table.symbols)))
+            segments.append(segment(DHT, payload + bytes(table.symbols)))
     return b"".join(segments)
 
 
@@ -206,4 +227,4 @@ def _sos(image):
     payload = bytes([len(image.components)])
     for comp in image.components:
         payload += bytes([comp.component_id, (comp.table_class << 4) | comp.table_class])
-    return _segment(SOS, payload + bytes([0, 63, 0]))
+    return segment(SOS, payload + bytes([0, 63, 0]))
