@@ -211,8 +211,8 @@ register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzo
          "and coder", encoder="jpegzoo.jpeg.baseline:encode", needs_tensorflow=False)
 register("pillow", "reference: libjpeg-turbo through Pillow (same tables and options), for "
          "comparison", encoder="jpegzoo.reference_codecs:pillow_encode", needs_tensorflow=False,
-         jpeg_options=("subsampling", "optimize"))  # Pillow writes no restart markers
+         jpeg_options=("subsampling", "optimize", "progressive"))  # no restart markers
 register("mozjpeg", "reference: mozjpeg 4.0.3 (jpeglib) with IJG tables, trellis "
          "quantization, optimized Huffman", encoder="jpegzoo.reference_codecs:mozjpeg_encode",
-         needs_tensorflow=False, jpeg_options=("subsampling",))  # always optimized
+         needs_tensorflow=False, jpeg_options=("subsampling", "progressive"))  # always optimized
 _register_zoo_codecs()
