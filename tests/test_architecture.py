@@ -77,6 +77,8 @@ def test_nothing_imports_the_cli():
 JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huffman",
              "jpegzoo.layers.numerics.range_coding", "jpegzoo.jpeg.reader",
              "jpegzoo.jpeg.scan_kernels", "jpegzoo.jpeg.writer", "jpegzoo.jzc",
+             "jpegzoo.jpeg.progressive", "jpegzoo.jpeg.progressive_kernels",
+             "jpegzoo.jpeg.scan_search", "jpegzoo.jpeg.optimize", "jpegzoo.cli.optimize",
              "jpegzoo.methods", "jpegzoo.zoo", "jpegzoo.zoo.registry", "jpegzoo.imageio"]
 
 
