@@ -80,6 +80,8 @@ JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huf
              "jpegzoo.jpeg.scan_kernels", "jpegzoo.jpeg.writer", "jpegzoo.jpeg.baseline",
              "jpegzoo.jpeg.forward", "jpegzoo.jpeg.forward_kernels",
              "jpegzoo.jpeg.entropy_coder", "jpegzoo.jpeg.entropy_kernels", "jpegzoo.jzc",
+             "jpegzoo.jpeg.progressive", "jpegzoo.jpeg.progressive_kernels",
+             "jpegzoo.jpeg.scan_search", "jpegzoo.jpeg.optimize", "jpegzoo.cli.optimize",
              "jpegzoo.methods", "jpegzoo.zoo", "jpegzoo.zoo.registry", "jpegzoo.imageio"]
 
 

@@ -416,6 +416,19 @@ def test_huge_frame_with_tiny_scan_is_refused_before_allocating():
         read_jpeg(bytes(data))
 
 
+def test_too_many_scans_are_refused():
+    """A valid progression of 704 scans (each coefficient alone, sent a bit at a time)."""
+    from jpegzoo.jpeg.reader import MAX_SCANS
+
+    script = [Scan((0,), k, k, 0, MAX_AL) for k in range(64)]
+    script += [Scan((0,), k, k, al + 1, al) for al in reversed(range(MAX_AL))
+               for k in range(64)]
+    assert len(script) > MAX_SCANS
+    data = write_jpeg(random_levels(0, 8, 8, "grey"), progressive=script)
+    with pytest.raises(ValueError, match=f"more than {MAX_SCANS} scans"):
+        read_jpeg(data)
+
+
 def test_mutated_progressive_files_raise_only_value_errors():
     """Seeded byte-level mutations of progressive files (ours with restarts, Pillow's):
     every outcome is a decode or a one-line ValueError."""
@@ -487,3 +500,22 @@ def test_encode_progressive(capsys, tmp_path, method, extra):
     status, out, err = _run(capsys, "info", outputs["--progressive"])
     assert status == 0, err
     assert " scans" in out and "Ah/Al" in out and "Ss-Se 0-0" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["mutated", "qtable"])
+def test_zoo_jpeg_methods_write_progressive(capsys, tmp_path, method):
+    """The zoo's JPEG codecs (TensorFlow, trained tables/mutation sets) through the CLI."""
+    from importlib.resources import files
+
+    source = str(files("jpegzoo") / "data" / "samples" / SAMPLES[1])
+    out = {}
+    for flag in ("--no-progressive", "--progressive"):
+        out[flag] = tmp_path / f"{flag.strip('-')}.jpg"
+        status, _, err = _run(capsys, "encode", source, out[flag], "--method", method,
+                              "-q", "60", flag)
+        assert status == 0, err
+    baseline, progressive = (out[f].read_bytes() for f in ("--no-progressive",
+                                                           "--progressive"))
+    assert read_jpeg(progressive).info.progressive
+    np.testing.assert_array_equal(decoded(progressive), decoded(baseline))

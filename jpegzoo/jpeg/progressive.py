@@ -150,8 +150,10 @@ def write_progressive(image, script=None, restart_interval=0):
             or ``"search"`` for the smallest script :mod:`.scan_search` finds.
         restart_interval: MCUs per restart interval of every scan (0: none).
     Raises:
-        ValueError: invalid levels (as for baseline files: 1 or 3 components, tables in
-            1..255, AC levels up to 1023 in magnitude, DC differences up to 2047) or script.
+        ValueError: an invalid script, or levels that are not codable: as for baseline
+            files (1 or 3 components, tables in 1..255, at most 10 blocks an MCU), and no
+            AC level over 1023 nor DC difference over 2047 in magnitude once shifted
+            right by its first scan's ``al``.
     """
     image.validate()
     if not 0 <= int(restart_interval) <= 65535:
@@ -221,8 +223,9 @@ class CodedScan:
 
 class ScanCoder:
     """Codes scans of one image: the levels are stacked once (int32 ``[R, 64]``, zigzag
-    order: 256 bytes a block) and each component set's coding order is kept for the scans
-    that follow (8 bytes a block)."""
+    order: 256 bytes a block), and each component set's coding order (8 bytes a block),
+    each scan's tables and each coded scan are kept for the calls that follow (the scan
+    search costs many candidates and codes a few)."""
 
     def __init__(self, image, restart_interval=0):
         from jpegzoo.jpeg import progressive_kernels  # numba: imported on first use

@@ -43,8 +43,8 @@ from jpegzoo.jpeg.markers import (
 from jpegzoo.jpeg.scan_decoder import decode_progressive_scan, decode_scan
 from jpegzoo.jpeg.structure import ComponentLevels, JpegLevels, ScanOrder
 
-__all__ = ["FRAME_TYPES", "MAX_BLOCKS", "JpegInfo", "ParsedJpeg", "ScanHeader", "read_header",
-           "read_jpeg"]
+__all__ = ["FRAME_TYPES", "MAX_BLOCKS", "MAX_SCANS", "JpegInfo", "ParsedJpeg", "ScanHeader",
+           "read_header", "read_jpeg"]
 
 
 @dataclass
@@ -116,6 +116,10 @@ class ScanHeader:
 #: (16384x16384 4:4:4 is 12.6 M blocks). Larger frames are refused before anything is
 #: allocated.
 MAX_BLOCKS = 1 << 24
+#: Most scans :func:`read_jpeg` decodes: encoders write at most a few dozen (libjpeg's
+#: progressive script 10, mozjpeg's searched ones under 20), and each progressive scan
+#: costs a pass over its component's blocks, however few bytes it has.
+MAX_SCANS = 256
 
 
 def read_jpeg(data, max_blocks=None):
@@ -174,6 +178,8 @@ class JpegDecoder(MarkerParser):
             raise ValueError("corrupt JPEG: SOS marker before the frame header (SOF)")
         if self.num_scans == 0:
             self._first_scan(payload)
+        if self.num_scans == MAX_SCANS:
+            raise ValueError(f"JPEG with more than {MAX_SCANS} scans refused")
         comps, selectors = self._scan_components(payload)
         ss, se, ah, al = payload[-3], payload[-2], payload[-1] >> 4, payload[-1] & 15
         if len(comps) > 1 and sum(self.components[i].h * self.components[i].v
