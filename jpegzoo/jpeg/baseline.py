@@ -18,9 +18,10 @@ a time, so beyond the input and the output only a strip of levels is held; with
 import numpy as np
 
 from jpegzoo.jpeg import forward
-from jpegzoo.jpeg.entropy_coder import ScanCoder, huffman_tables
+from jpegzoo.jpeg.entropy_coder import ScanCoder
 from jpegzoo.jpeg.structure import MAX_DIMENSION, ceil_div
 from jpegzoo.jpeg.writer import EOI, frame_header, write_jpeg
+from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES
 from jpegzoo.layers.numerics.standard import (
     chroma_factors,
     component_qtables,
@@ -83,7 +84,9 @@ def _checked(image, quality, qtables, subsampling, dct_method):
 def fill_dummy_blocks(image, index):
     """Replace the blocks of component ``index`` that lie wholly outside its own area
     (MCU padding, which decoders discard) by libjpeg's dummy blocks: no AC, and the DC of
-    the block before them in the MCU (jccoefct.c), which costs the fewest bits."""
+    the block before them in the MCU (jccoefct.c), which costs the fewest bits. (The
+    encoder's kernels make them as they go; this is for encoders that choose their own
+    levels.)"""
     comp = image.components[index]
     rows, cols = (ceil_div(n, 8) for n in image.component_size(index))
     h = comp.sampling[0]
@@ -111,7 +114,8 @@ def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
         restart_interval: MCUs per restart interval (0: none).
         dct_method: ``"islow"`` (libjpeg-turbo's integer DCT: the same levels, hence the
             same file, as libjpeg-turbo) or ``"float"`` (the orthonormal float DCT that
-            jpegzoo's models train with).
+            jpegzoo's models train with, in float64: their float32 layer gives the same
+            levels but for the rare one it rounds across a half, by 1).
     """
     if not 0 <= int(restart_interval) <= 65535:
         raise ValueError("restart_interval must be in 0..65535 MCUs")
@@ -120,7 +124,7 @@ def encode(image, quality=None, qtables=None, subsampling="420", optimize=False,
         return write_jpeg(levels, optimize=True, restart_interval=restart_interval)
     pixels, tables, subsampling = _checked(image, quality, qtables, subsampling, dct_method)
     frame = forward.frame_layout(pixels.shape[0], pixels.shape[1], tables, subsampling)
-    dc_tables, ac_tables = huffman_tables(frame, None, optimize=False)
+    dc_tables, ac_tables = list(STD_DC_TABLES), list(STD_AC_TABLES)
     coder = ScanCoder(frame, dc_tables, ac_tables, restart_interval,
                       prefix=frame_header(frame, dc_tables, ac_tables, restart_interval))
     for grids, first, last in forward.level_strips(pixels, frame, dct_method):
