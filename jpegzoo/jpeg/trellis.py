@@ -48,7 +48,7 @@ from jpegzoo.layers.numerics.bit_counter import block_symbols, symbol_frequencie
 from jpegzoo.layers.numerics.huffman import STD_AC_TABLES, STD_DC_TABLES, optimal_table
 from jpegzoo.layers.numerics.standard import ZIGZAG
 
-WEIGHTINGS = ("steps", "mse")
+WEIGHTINGS = ("steps", "mse", "sse")
 #: Squared-error gain of an error in Y, Cb, Cr on the R, G, B pixels (JFIF conversion:
 #: the sum of squares of each column of the YCbCr -> RGB matrix).
 RGB_GAINS = (3.0, 0.344136**2 + 1.772**2, 1.402**2 + 0.714136**2)
@@ -64,7 +64,9 @@ class TrellisOptions:
         lambda_log_scale1, lambda_log_scale2: a block's weight is
             ``2^scale1 / (2^scale2 + norm)``; ``scale2 <= 0``: ``2^(scale1 - 12)`` for
             every block.
-        weighting: ``"steps"`` (error in quantization steps, mozjpeg) or ``"mse"``.
+        weighting: ``"steps"`` (error in quantization steps, mozjpeg), ``"mse"`` (squared
+            error over the table's mean square step) or ``"sse"`` (squared error, untied
+            from the table: for callers that give their own ``lambdas``).
         dc: choose the DC levels too (mozjpeg's ``trellis_quant_dc``); False: rounding.
         dc_candidates: DC levels tried per block (odd); None: mozjpeg's rule.
         passes: trellis passes, each with tables estimated from the levels before it.
@@ -125,6 +127,8 @@ def coefficient_weights(qtable: np.ndarray, weighting: str = "steps") -> np.ndar
         return 1.0 / q**2
     if weighting == "mse":
         return np.full(64, 63.0 / np.sum(q[1:] ** 2))
+    if weighting == "sse":
+        return np.ones(64)
     raise ValueError(f"unknown weighting {weighting!r}; use one of {WEIGHTINGS}")
 
 
@@ -136,15 +140,17 @@ def dc_candidates(qtable0: int, options: TrellisOptions) -> int:
 
 
 def code_lengths(table, missing_bits: float = 16.0) -> np.ndarray:
-    """float64 ``[256]`` code length per symbol of a Huffman table, ``missing_bits`` where
-    it has none."""
-    lengths = table.lengths.astype(np.float64)
+    """float64 ``[256]`` code length per symbol of a Huffman table (a
+    :class:`~jpegzoo.layers.numerics.huffman.HuffmanTable`, or code lengths ``[256]``),
+    ``missing_bits`` where it has none."""
+    lengths = np.array(getattr(table, "lengths", table), dtype=np.float64)
     lengths[lengths == 0] = missing_bits
     return lengths
 
 
 def trellis_quantize(coefficients, qtable, *, ac_table=None, dc_table=None, restart=None,
-                     block_weights=None, options: TrellisOptions = TrellisOptions()):
+                     lambdas=None, block_weights=None,
+                     options: TrellisOptions = TrellisOptions()):
     """Trellis-quantize the blocks of one component.
 
     Args:
@@ -152,9 +158,13 @@ def trellis_quantize(coefficients, qtable, *, ac_table=None, dc_table=None, rest
             libjpeg's scale (8 x orthonormal DCT), the blocks listed in the order their DCs
             are predicted (coding order).
         qtable: int ``[64]`` natural-order quantization table.
-        ac_table, dc_table: the :class:`~jpegzoo.layers.numerics.huffman.HuffmanTable`
-            prices (default: Annex K luminance).
+        ac_table, dc_table: the Huffman tables that price the symbols
+            (:class:`~jpegzoo.layers.numerics.huffman.HuffmanTable` or code lengths
+            ``[256]``; default: Annex K luminance).
         restart: bool ``[N]``: where the DC predictor is 0 (default: the first block only).
+        lambdas: float ``[N]`` each block's weight, instead of mozjpeg's rule from the
+            options' lambda scales (e.g. bits per unit squared error with
+            ``weighting="sse"``).
         block_weights: float ``[N]`` multiplying each block's weight (default 1).
         options: :class:`TrellisOptions`.
 
@@ -168,15 +178,16 @@ def trellis_quantize(coefficients, qtable, *, ac_table=None, dc_table=None, rest
     if q.shape != (64,) or q.min() < 1:
         raise ValueError("qtable must hold 64 positive entries")
     n = x.shape[0]
-    lambdas = block_lambdas(x, options)
+    weights = block_lambdas(x, options) if lambdas is None else \
+        np.asarray(lambdas, dtype=np.float64).reshape(n)
     if block_weights is not None:
-        lambdas = lambdas * np.asarray(block_weights, dtype=np.float64).reshape(n)
+        weights = weights * np.asarray(block_weights, dtype=np.float64).reshape(n)
     if restart is None:
         restart = np.zeros(n, dtype=bool)
         restart[:1] = True
     ac_table = STD_AC_TABLES[0] if ac_table is None else ac_table
     dc_table = STD_DC_TABLES[0] if dc_table is None else dc_table
-    return _quantize(x, q, lambdas, np.asarray(restart, dtype=bool),
+    return _quantize(x, q, weights, np.asarray(restart, dtype=bool),
                      code_lengths(ac_table, options.missing_bits),
                      code_lengths(dc_table, options.missing_bits), options)
 
@@ -286,25 +297,39 @@ def _chains(layout, restart_interval):
     return chains
 
 
+def rgb_error_gains(layout) -> list:
+    """Per component of ``layout``, the squared error of the decoded RGB pixels per unit
+    squared error of its orthonormal DCT coefficients (to first order: upsampling spreads
+    a 4:2:0 chroma block over 4 times the pixels, and :data:`RGB_GAINS` converts to RGB);
+    1 for a grey image's one component."""
+    if len(layout.components) == 1:
+        return [1.0]
+    luma = layout.components[0]
+    return [RGB_GAINS[index] * (luma.sampling[0] * luma.sampling[1])
+            / (comp.sampling[0] * comp.sampling[1])
+            for index, comp in enumerate(layout.components)]
+
+
 def component_weight(layout, index, options: TrellisOptions) -> float:
     """Distortion weight of component ``index`` of ``layout`` relative to luma.
 
-    ``"steps"``: 1 (mozjpeg weighs every component by its own table), times
-    ``chroma_weight`` for chroma. ``"mse"``: the weight that makes the components' squared
-    errors add up to the squared error of the RGB pixels: the table normalization undone
-    (every component is weighed against the luma table's ``mean(q_ac^2)``), times the
-    pixels a block covers (4 for 4:2:0 chroma) and the gain of the YCbCr -> RGB
-    conversion (:data:`RGB_GAINS`), times ``chroma_weight`` for chroma.
+    ``"steps"``: 1 (mozjpeg weighs every component by its own table). ``"mse"`` and
+    ``"sse"``: the weight that makes the components' squared errors add up to the squared
+    error of the RGB pixels (:func:`rgb_error_gains`), for ``"mse"`` with the table
+    normalization undone (every component is weighed against the luma table's
+    ``mean(q_ac^2)``). Chroma is multiplied by ``chroma_weight``.
     """
     if index == 0:
         return 1.0
     if options.weighting == "steps":
         return options.chroma_weight
-    luma, comp = layout.components[0], layout.components[index]
-    tables = (coefficient_weights(luma.qtable, "mse")[0]
-              / coefficient_weights(comp.qtable, "mse")[0])
-    area = (luma.sampling[0] * luma.sampling[1]) / (comp.sampling[0] * comp.sampling[1])
-    return float(tables * area * RGB_GAINS[index] / RGB_GAINS[0] * options.chroma_weight)
+    gains = rgb_error_gains(layout)
+    weight = gains[index] / gains[0] * options.chroma_weight
+    if options.weighting == "mse":
+        luma, comp = layout.components[0], layout.components[index]
+        weight *= (coefficient_weights(luma.qtable, "mse")[0]
+                   / coefficient_weights(comp.qtable, "mse")[0])
+    return float(weight)
 
 
 def _chain_weights(layout, index, chain, block_weights, options):
@@ -336,22 +361,15 @@ def ssim_block_weights(image, layout, strength=0.5):
     textured blocks) and normalized to mean 1 over the blocks; a chroma block gets the mean
     weight of the luma blocks it covers.
     """
-    from scipy.ndimage import gaussian_filter1d
+    from jpegzoo.jpeg.trellis_kernels import ssim_sensitivity
 
-    pixels = np.asarray(image, dtype=np.float64)
+    pixels = np.asarray(image)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     rows, cols = layout.block_grid(0)
-    padded = _replicated(pixels, rows * 8, cols * 8)
-
-    def blur(x):
-        for axis in (0, 1):
-            x = gaussian_filter1d(x, 1.5, axis=axis, mode="nearest", truncate=3.5)
-        return x
-
-    variance = np.maximum(blur(padded**2) - blur(padded) ** 2, 0.0)
-    sensitivity = (1.0 / (2.0 * variance + SSIM_C2)).mean(axis=-1)
-    weight = sensitivity.reshape(rows, 8, cols, 8).mean(axis=(1, 3)) ** strength
+    taps = np.exp(-0.5 * (np.arange(-5, 6) / 1.5) ** 2)
+    planes = np.ascontiguousarray(np.moveaxis(pixels, -1, 0))
+    weight = ssim_sensitivity(planes, taps / taps.sum(), SSIM_C2, rows, cols) ** strength
     weight /= weight.mean()
     out = [weight]
     for index in range(1, len(layout.components)):
@@ -359,9 +377,3 @@ def ssim_block_weights(image, layout, strength=0.5):
         r, c = layout.block_grid(index)
         out.append(weight.reshape(r, v, c, h).mean(axis=(1, 3)))
     return out
-
-
-def _replicated(pixels, height, width):
-    rows = np.minimum(np.arange(height), pixels.shape[0] - 1)
-    cols = np.minimum(np.arange(width), pixels.shape[1] - 1)
-    return pixels[rows[:, None], cols[None, :]]

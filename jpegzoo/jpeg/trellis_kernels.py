@@ -161,3 +161,47 @@ def dc_trellis(dc, qtable0, lambdas, candidates, dc_bits, restart, levels):
         levels[b] = value[b, k]
         k = back[b, k]
     return best
+
+
+@numba.njit(**_JIT)
+def ssim_sensitivity(planes, taps, c2, rows, cols):
+    """Per 8x8 block, the mean over its pixels and the channels of ``1 / (2 s^2 + c2)``,
+    ``s^2`` the variance in a separable window ``taps`` (odd length, sums to 1) around each
+    pixel, the image's edge samples repeated beyond it.
+
+    Args:
+        planes: uint8 ``[C, H, W]`` channels.
+        taps: float64 ``[K]`` 1-D window.
+        c2: SSIM's constant C2.
+        rows, cols: block grid to cover (``8 rows >= H``, ``8 cols >= W``; pixels beyond
+            the image repeat its last row and column).
+    Returns:
+        float64 ``[rows, cols]``.
+    """
+    channels, h, w = planes.shape
+    radius = taps.shape[0] // 2
+    height, width = 8 * rows, 8 * cols
+    out = np.zeros((rows, cols))
+    first = np.empty((2, height, width))  # horizontal pass of x and x^2
+    for c in range(channels):
+        for y in range(height):
+            sy = min(y, h - 1)
+            for x in range(width):
+                m1 = 0.0
+                m2 = 0.0
+                for k in range(-radius, radius + 1):
+                    v = float(planes[c, sy, min(max(x + k, 0), w - 1)])
+                    m1 += taps[k + radius] * v
+                    m2 += taps[k + radius] * v * v
+                first[0, y, x] = m1
+                first[1, y, x] = m2
+        for y in range(height):
+            for x in range(width):
+                m1 = 0.0
+                m2 = 0.0
+                for k in range(-radius, radius + 1):
+                    yy = min(max(y + k, 0), height - 1)
+                    m1 += taps[k + radius] * first[0, yy, x]
+                    m2 += taps[k + radius] * first[1, yy, x]
+                out[y // 8, x // 8] += 1.0 / (2.0 * max(m2 - m1 * m1, 0.0) + c2)
+    return out / (64.0 * channels)
