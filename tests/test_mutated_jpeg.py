@@ -251,3 +251,14 @@ def test_shipped_sets_and_operating_points_cover_every_quality():
         for subsampling in ("444", "420"):
             assert 0 < codec.points["scales"][subsampling][quality]
     assert isinstance(zoo.build("mutated_jpeg").sets, dict)
+
+
+def test_anchor_option():
+    image = _sample(size=(24, 40))
+    tables, lam = quality_to_qtables(50), _lam(50)
+    for anchor in ("trellis", "rounding"):
+        levels, stats = _encoder(anchor=anchor).encode_levels(image, tables, lam, "420", True)
+        assert stats.chosen_cost <= stats.rounding_cost + 1e-6
+        assert write_jpeg(levels, optimize=True)[:2] == b"\xff\xd8"
+    with pytest.raises(ValueError, match="anchor"):
+        _encoder(anchor="mozjpeg")

@@ -11,8 +11,11 @@ JPEG. Departures from the paper (all measured in benchmarks/mutated_jpeg):
 * distortion is the exact squared RGB error of the decoded pixels (inverse DCT, upsampling,
   colour conversion, rounding and clipping: :mod:`.distortion`), not a DCT-domain error;
 * the DC prediction chain is solved exactly by dynamic programming (:mod:`.dc_path`);
-* trellis-style candidates (dropping the last non-zero AC levels, as mozjpeg's trellis
-  often does) join the mined mutations; with optimized Huffman tables the tables are
+* the mutations are applied around the levels of jpegzoo's trellis quantization
+  (:mod:`jpegzoo.jpeg.trellis`, ``anchor="trellis"``, the default: the same objective,
+  solved exactly per block in the DCT domain with the same lambda, code lengths and SSIM
+  block weights), not only around rounding; trellis-style truncations (dropping the last
+  non-zero AC levels) join them; with optimized Huffman tables the tables are
   re-estimated from the chosen levels and the choice is repeated;
 * components are chosen in turn (Y, then Cb, Cr given Y) for ``rounds`` rounds.
 
@@ -37,10 +40,15 @@ from jpegzoo.layers.numerics.standard import INVERSE_ZIGZAG, ZIGZAG, component_q
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
 from jpegzoo.zoo.mutated_jpeg.dc_path import INFEASIBLE, best_dc_path, dc_bits
 from jpegzoo.zoo.mutated_jpeg.distortion import DecodedImage
-from jpegzoo.zoo.mutated_jpeg.reconstruction import dequantized_samples, to_samples
+from jpegzoo.zoo.mutated_jpeg.reconstruction import (
+    blocks_of,
+    dequantized_samples,
+    to_samples,
+)
 
 #: DC options per block: rounded DC - 1, rounded DC, rounded DC + 1.
 DC_OPTIONS = 3
+ANCHORS = ("trellis", "rounding")
 SUBSAMPLINGS = {"444": 1, "420": 2}
 
 
@@ -73,13 +81,15 @@ class _Component:
     qtable: np.ndarray       # int32 [64] zigzag
     rounded: np.ndarray      # int32 [Hb, Wb, 64]
     levels: np.ndarray       # int32 [Hb, Wb, 64], the current choice
+    anchor: np.ndarray       # int32 [M, 64] levels the candidates are built around (chain)
     chain: np.ndarray        # int [M] flat block indices in scan order (real blocks only)
     restart: np.ndarray      # bool [M] predictor resets to 0 before this block
     table_class: int
 
 
 class MutatedEncoder:
-    """Encode pixels by choosing, per block, the cheapest of rounding and its mutations.
+    """Encode pixels by choosing, per block, the cheapest of rounding, the trellis levels
+    and their mutations.
 
     Args:
         mutations: ``{"luma": int8 [K, 64], "chroma": int8 [K, 64]}`` sign-normalized
@@ -91,10 +101,15 @@ class MutatedEncoder:
         rounds: passes over the components (Y, Cb, Cr), each given the others' choice.
         distortion: ``"ssim"`` (squared RGB error weighted per 8x8 block by SSIM's
             sensitivity, :func:`.distortion.structure_weights`) or ``"sse"`` (plain).
+        anchor: ``"trellis"`` (mutations and truncations around the trellis levels, which
+            are candidates too) or ``"rounding"`` (around rounding only, the paper's).
     """
 
     def __init__(self, mutations, top_k=None, trellis_depth=3, rate="exact", rounds=1,
-                 distortion="ssim"):
+                 distortion="ssim", anchor="trellis"):
+        if anchor not in ANCHORS:
+            raise ValueError(f"unknown anchor {anchor!r}; use one of {ANCHORS}")
+        self.anchor = anchor
         if rate not in ("exact", "cnn"):
             raise ValueError(f"unknown rate {rate!r}; use 'exact' or 'cnn'")
         if distortion not in ("ssim", "sse"):
@@ -131,6 +146,9 @@ class MutatedEncoder:
             lengths = self._cost_lengths(comps, optimize, layout)
             stats = ChoiceStats()
             for comp in comps:
+                if self.anchor == "trellis":
+                    comp.anchor = self._trellis_levels(comp, decoded, lam,
+                                                       lengths[comp.table_class], layout)
                 self._choose(comp, decoded, lam, lengths[comp.table_class], stats)
         return self._levels(comps, layout), stats
 
@@ -166,8 +184,9 @@ class MutatedEncoder:
             real = _real_blocks(layout, index)[flat]
             flat, block_interval = flat[real], block_interval[real]
             restart = np.r_[True, block_interval[1:] != block_interval[:-1]]
-            comps.append(_Component(index, normalized, qtable, rounded, rounded.copy(), flat,
-                                    restart, layout.components[index].table_class))
+            comps.append(_Component(index, normalized, qtable, rounded, rounded.copy(),
+                                    rounded.reshape(-1, 64)[flat], flat, restart,
+                                    layout.components[index].table_class))
         return comps, layout
 
     def _cost_lengths(self, comps, optimize, layout):
@@ -192,16 +211,38 @@ class MutatedEncoder:
     # -- the choice ---------------------------------------------------------------------------
 
     def _candidates(self, comp, blocks):
-        """int32 [M, C, 64]: rounding, the current choice, mutations, truncations."""
+        """int32 [M, C, 64]: rounding, the current choice, the anchor (trellis levels),
+        then the anchor's mutations and truncations."""
         rounded = comp.rounded.reshape(-1, 64)[blocks]
-        parts = [rounded[:, None], comp.levels.reshape(-1, 64)[blocks][:, None]]
+        parts = [rounded[:, None], comp.levels.reshape(-1, 64)[blocks][:, None],
+                 comp.anchor[:, None]]
         key = "luma" if comp.table_class == 0 else "chroma"
         if len(self.mutations.get(key, ())):
             signs = cands.coefficient_signs(comp.normalized.reshape(-1, 64)[blocks])
-            parts.append(cands.mutated(rounded, signs, self.mutations[key]))
+            parts.append(cands.mutated(comp.anchor, signs, self.mutations[key]))
         if self.trellis_depth:
-            parts.append(cands.truncated(rounded, self.trellis_depth))
+            parts.append(cands.truncated(comp.anchor, self.trellis_depth))
         return np.concatenate(parts, axis=1)
+
+    def _trellis_levels(self, comp, decoded, lam, lengths, layout):
+        """int32 [M, 64] zigzag: the trellis's levels of the component's chain for this
+        choice's objective -- bits under ``lengths`` plus ``lam`` times the (SSIM-weighted)
+        squared RGB error, to first order in the DCT domain. The DC stays rounded: the
+        exact DC path of :meth:`_choose` decides it."""
+        from jpegzoo.jpeg.trellis import TrellisOptions, rgb_error_gains, trellis_quantize
+
+        side = decoded.footprint(comp.index)
+        weights = blocks_of(decoded.weights, side).mean(axis=(2, 3)).reshape(-1)[comp.chain]
+        # squared RGB error per squared coefficient error (libjpeg's scale: 8 x orthonormal)
+        gain = rgb_error_gains(layout)[comp.index] / 64.0
+        lambdas = lam * gain * weights
+        coefficients = (comp.normalized.reshape(-1, 64)[comp.chain].astype(np.float64)
+                        * comp.qtable)[:, INVERSE_ZIGZAG] * 8.0
+        levels = trellis_quantize(coefficients, comp.qtable[INVERSE_ZIGZAG],
+                                  ac_table=lengths[1], dc_table=lengths[0],
+                                  restart=comp.restart, lambdas=lambdas,
+                                  options=TrellisOptions(weighting="sse", dc=False))
+        return cands.clip_levels(levels[:, ZIGZAG])
 
     def _ac_costs(self, comp, candidates, ac_lengths):
         if self.rate == "exact":
@@ -217,7 +258,7 @@ class MutatedEncoder:
         dc_step = candidates[..., 0] - candidates[:, :1, 0]
         column = np.arange(c)[None, :]
         keep = (np.abs(dc_step) <= 1) & (
-            (column < 2) | (ac < ac[:, :1]) | ((dc_step != 0) & (ac <= ac[:, :1])))
+            (column < 3) | (ac < ac[:, :1]) | ((dc_step != 0) & (ac <= ac[:, :1])))
         block_of, cand_of = np.nonzero(keep)
         chosen_blocks = candidates[block_of, cand_of]
         samples = to_samples(dequantized_samples(chosen_blocks, comp.qtable))

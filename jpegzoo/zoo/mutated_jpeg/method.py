@@ -33,18 +33,22 @@ class MutatedJpeg:
         sets: ``{(quality, component): (vectors, wins)}`` (:func:`.mutation_sets.load`);
             empty: the untrained single-step set.
         points: operating points (:func:`.operating_points.load`).
+        anchor: what the mutations are applied around (:class:`MutatedEncoder`):
+            ``"trellis"`` or ``"rounding"``.
     """
 
-    def __init__(self, sets=None, points=None):
+    def __init__(self, sets=None, points=None, anchor="trellis"):
         self.sets = {} if sets is None else sets
         self.points = operating_points.load() if points is None else points
+        self.anchor = anchor
 
     def encoder_for(self, scale, rate="exact", top_k=None, trellis_depth=3,
                     distortion="ssim"):
         """A :class:`MutatedEncoder` with the mutation set nearest the table scale."""
         quality = operating_points.nominal_quality(scale)
         return MutatedEncoder(mutation_sets.for_quality(self.sets, quality), top_k=top_k,
-                              trellis_depth=trellis_depth, rate=rate, distortion=distortion)
+                              trellis_depth=trellis_depth, rate=rate, distortion=distortion,
+                              anchor=self.anchor)
 
     def encode_at_scale(self, image, scale, mu, subsampling="420", optimize=False,
                         restart_interval=0, rate="exact"):
