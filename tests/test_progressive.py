@@ -203,6 +203,23 @@ def test_eob_runs_longer_than_one_symbol(tmp_path):
     assert_same_real_blocks(read_jpeg(ours).levels, image)
 
 
+@pytest.mark.skipif(JPEGTRAN is None, reason="jpegtran (libjpeg-turbo-progs) not installed")
+def test_correction_bit_buffer_overflow(tmp_path):
+    """Every AC level large: the refinement scans send correction bits only, which libjpeg
+    buffers up to 1000 bits behind an EOB run and then forces out (a run of ~15 blocks)."""
+    image = random_levels(8, 48, 64, "grey")
+    rng = np.random.default_rng(8)
+    ac = image.components[0].levels[..., 1:]
+    ac[:] = rng.integers(8, 16, ac.shape) * rng.choice([-1, 1], ac.shape)
+    path = tmp_path / "baseline.jpg"
+    path.write_bytes(write_jpeg(image, optimize=True))
+    reference = subprocess.run([JPEGTRAN, "-optimize", "-progressive", str(path)],
+                               capture_output=True, check=True).stdout
+    ours = write_jpeg(image, progressive=True)
+    assert ours == reference
+    assert_same_real_blocks(read_jpeg(ours).levels, image)
+
+
 SCRIPTS = {"default": True, "search": "search", "deep": DEEP_SCRIPT}
 
 

@@ -318,12 +318,17 @@ def optimal_table(frequencies, counts, symbols, lengths, codes):
         the number of symbols with a code.
     """
     freq = np.zeros(257, dtype=np.int64)
-    freq[:256] = frequencies
-    if freq.sum() == 0:
+    size = np.zeros(257, dtype=np.int64)
+    others = np.zeros(257, dtype=np.int64)
+    used = False
+    for i in range(256):
+        freq[i] = frequencies[i]
+        used |= frequencies[i] > 0
+        others[i] = -1
+    if not used:
         freq[0] = 1  # an unused table still needs one code to be valid
     freq[256] = 1  # reserved: no real symbol gets the all-ones code
-    size = np.zeros(257, dtype=np.int64)
-    others = np.full(257, -1, dtype=np.int64)
+    others[256] = -1
     while True:  # Huffman merging; ties go to the highest symbol, as in libjpeg
         c1, c2 = -1, -1
         for i in range(257):
@@ -345,8 +350,10 @@ def optimal_table(frequencies, counts, symbols, lengths, codes):
         while others[c2] >= 0:
             c2 = others[c2]
             size[c2] += 1
-    longest = size.max()
-    bits = np.zeros(max(longest + 1, 17), dtype=np.int64)
+    longest = 0
+    for i in range(257):
+        longest = max(longest, size[i])
+    bits = np.zeros(258, dtype=np.int64)  # codes of each unlimited length (<= 256)
     for i in range(257):
         if size[i]:
             bits[size[i]] += 1
@@ -363,14 +370,16 @@ def optimal_table(frequencies, counts, symbols, lengths, codes):
     while bits[i] == 0:
         i -= 1
     bits[i] -= 1  # drop the reserved code
-    counts[:] = bits[1:17]
+    for length in range(1, 17):
+        counts[length - 1] = bits[length]
     n = 0
     for length in range(1, longest + 1):  # by unlimited length, then by symbol
         for s in range(256):
             if size[s] == length:
                 symbols[n] = s
                 n += 1
-    lengths[:] = 0
+    for s in range(256):
+        lengths[s] = 0
     code, k = 0, 0
     for length in range(1, 17):
         for _ in range(counts[length - 1]):
