@@ -167,14 +167,19 @@ def bd_rates_against_anchors(encode, qualities=QUALITIES, name="test", sets=None
 
     ``encode`` is measured at ``qualities`` (any scale of its own: only its rate-quality
     curves matter) like the anchors were (:func:`measure_image`); the anchors' rows come
-    from ``anchors_csv``. ``out_dir`` keeps the per-image CSVs (resumable; default a
-    temporary folder); ``processes`` > 1 needs a module-level ``encode``.
+    from ``anchors_csv``, for the same images (``sets`` may be a subset of
+    :func:`image_sets`, e.g. for quick checks). ``out_dir`` keeps the per-image CSVs
+    (resumable; default a temporary folder); ``processes`` > 1 needs a module-level
+    ``encode``.
     """
     import tempfile
 
-    anchor_rows = read_rows(anchors_csv)
+    if name in ANCHORS:
+        raise ValueError(f"name {name!r} is an anchor's; give the tested encoder another name")
     with tempfile.TemporaryDirectory() as temporary:
         rows = measure_sets({name: encode}, qualities, out_dir or temporary, sets, processes)
+    measured = {(r["set"], r["image"]) for r in rows}  # the anchors on the same images only
+    anchor_rows = [r for r in read_rows(anchors_csv) if (r["set"], r["image"]) in measured]
     tables = {}
     for set_name in dict.fromkeys(r["set"] for r in rows):
         table = bd_rates(anchor_rows + rows, [name], list(ANCHORS), set_name)
@@ -182,13 +187,13 @@ def bd_rates_against_anchors(encode, qualities=QUALITIES, name="test", sets=None
     return tables
 
 
-def format_bd_rates(tables, title="BD-rate"):
-    """Markdown: one table per set of ``{set: {reference: {metric: %}}}`` (rows:
-    references, columns: :data:`BD_METRICS`)."""
+def format_bd_rates(tables, title="BD-rate", rows="against"):
+    """Markdown: one table per set of ``{set: {row: {metric: %}}}`` (columns:
+    :data:`BD_METRICS`; ``rows`` names the first column)."""
     lines = []
     for set_name, by_reference in tables.items():
         lines += [f"{title}, {set_name}:", "",
-                  "| against | " + " | ".join(BD_METRICS.values()) + " |",
+                  f"| {rows} | " + " | ".join(BD_METRICS.values()) + " |",
                   "|---|" + "---:|" * len(BD_METRICS)]
         for reference, values in by_reference.items():
             cells = [f"{values[f]:+.2f} %" if math.isfinite(values[f]) else "n/a"

@@ -8,8 +8,7 @@ jpegli) on Kodak and the training photos' validation split, and BD-rates between
     # tables only, from results/anchors.csv
     .venv/bin/python benchmarks/anchors/run.py --tables
     # BD-rates of any encoder (module:function, encode(image, quality) -> JPEG bytes)
-    .venv/bin/python benchmarks/anchors/run.py --compare jpegzoo.reference_codecs:guetzli_encode \\
-        --qualities 84,88,92,96
+    .venv/bin/python benchmarks/anchors/run.py --compare anchors:libjpeg_turbo --limit 2
 """
 
 import argparse
@@ -34,8 +33,8 @@ def print_anchor_tables(rows):
             table = anchors.bd_rates(rows, [n for n in names if n != reference], [reference],
                                      set_name)
             tables[set_name] = {test: values[reference] for test, values in table.items()}
-        print(anchors.format_bd_rates(tables, title=f"BD-rate against {reference} (rows: "
-                                                    f"the encoder measured)"))
+        print(anchors.format_bd_rates(tables, title=f"BD-rate against {reference}",
+                                      rows="encoder"))
 
 
 def main(argv=None):
@@ -48,15 +47,19 @@ def main(argv=None):
                         help="only print the tables of results/anchors.csv")
     parser.add_argument("--compare", metavar="MODULE:FUNCTION",
                         help="BD-rates of this encoder against the anchors")
+    parser.add_argument("--limit", type=int,
+                        help="with --compare: the first N images of each set only")
     args = parser.parse_args(argv)
     qualities = [int(q) for q in args.qualities.split(",") if q.strip()]
     if args.compare:
         from jpegzoo.lazy import resolve
 
-        name = args.compare.rpartition(":")[2]
-        out = os.path.join(args.out, "compare", name)
+        name = args.compare  # "module:function", never an anchor's name
+        out = os.path.join(args.out, "compare", name.replace(":", "."))
+        sets = {k: v[:args.limit] for k, v in anchors.image_sets().items()}
         tables = anchors.bd_rates_against_anchors(resolve(args.compare), qualities, name,
-                                                  out_dir=out, processes=args.processes)
+                                                  sets=sets, out_dir=out,
+                                                  processes=args.processes)
         print(anchors.format_bd_rates(tables, title=f"BD-rate of {name} against"))
         return
     if not args.tables:

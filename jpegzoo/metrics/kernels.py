@@ -4,10 +4,11 @@ the per-pixel terms of SSIM and SSIMULACRA2, on float64 planes.
 Both metrics blur the same five images -- ``x``, ``y``, ``x*x``, ``y*y``, ``x*y`` -- with a
 separable 11-tap Gaussian of sigma 1.5. :func:`_moments_row` computes all five for one
 output row at a time, keeping the horizontal passes of the last 11 rows in a ring buffer,
-so no full-size intermediate is stored and the work stays in cache (3x faster than
-blurring whole planes). Compiled on first use (a few
-seconds), cached on disk beside this module (``cache=True``); imported by the metric
-functions on their first call, so ``import jpegzoo.metrics`` does not pay numba's import.
+so no full-size intermediate is stored and the work stays in cache (SSIMULACRA2's plane
+features of a Kodak image: 0.05-0.07 s against 0.17-0.18 s when whole blurred planes are
+stored first, measured side by side). Compiled on first use (a few seconds), cached on
+disk beside this module (``cache=True``); imported by the metric functions on their first
+call, so ``import jpegzoo.metrics`` does not pay numba's import.
 """
 
 import numba
