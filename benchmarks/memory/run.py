@@ -1,4 +1,5 @@
-"""Peak memory and wall time of ``jpegzoo encode --method M`` on large images.
+"""Peak memory and wall time of ``jpegzoo encode --method M`` (and, with ``--decode``,
+``jpegzoo decode`` of its ``.jzc`` files) on large images.
 
 Each encode runs as its own process under ``/usr/bin/time -v`` (the figures are its
 "Maximum resident set size" and "Elapsed (wall clock) time"); a watcher polls the
@@ -48,15 +49,13 @@ def tree_rss(process):
     return total
 
 
-def measure(method, image, cap_bytes, timeout, extra, code=ROOT):
-    """``(peak MB, wall s, status, file bytes)`` of ``jpegzoo encode image --method
-    method`` run with ``code`` (a checkout of jpegzoo) first on the path."""
+def measure(arguments, cap_bytes, timeout, code=ROOT):
+    """``(peak MB, wall s, status)`` of ``jpegzoo ARGUMENTS`` run with ``code`` (a checkout
+    of jpegzoo) first on the path."""
     with tempfile.TemporaryDirectory() as work:
-        output = Path(work) / ("out" + (".jzc" if method not in JPEG_METHODS else ".jpg"))
         report = Path(work) / "time.txt"
         command = ["/usr/bin/time", "-v", "-o", str(report), sys.executable, "-m",
-                   "jpegzoo.cli", "encode", str(image), str(output), "--method", method,
-                   *extra]
+                   "jpegzoo.cli", *arguments]
         env = {**os.environ, "PYTHONPATH": str(code)}
         start = time.monotonic()
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
@@ -74,8 +73,7 @@ def measure(method, image, cap_bytes, timeout, extra, code=ROOT):
                 break
             time.sleep(0.2)
         log = process.communicate()[0]
-        wall = time.monotonic() - start
-        peak_mb, size = seen / 2**20, None
+        wall, peak_mb = time.monotonic() - start, seen / 2**20
         if status == "ok":
             text = report.read_text()
             peak_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)",
@@ -84,9 +82,7 @@ def measure(method, image, cap_bytes, timeout, extra, code=ROOT):
                                            text).group(1))
             if process.returncode != 0:
                 status = f"exit {process.returncode}: {log.strip().splitlines()[-1]}"
-            else:
-                size = output.stat().st_size
-    return peak_mb, wall, status, size
+    return peak_mb, wall, status
 
 
 def _wall_seconds(text):
@@ -112,6 +108,9 @@ def main():
                         help="the jpegzoo checkout to measure (default: this one; e.g. an "
                              "export of an older commit)")
     parser.add_argument("--label", help="what to record as its commit (default: git's)")
+    parser.add_argument("--decode", action="store_true",
+                        help="also measure jpegzoo decode of each .jzc file (method "
+                             "'NAME decode')")
     args = parser.parse_args()
     commit = args.label or subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                                           cwd=args.code, capture_output=True,
@@ -126,17 +125,30 @@ def main():
             with Image.open(image) as opened:
                 megapixels = opened.size[0] * opened.size[1] / 1e6
             for method in args.methods.split(","):
-                peak, wall, status, size = measure(method, image, args.cap_gb * 2**30,
-                                                   args.timeout, args.extra.split(), args.code)
-                row = {"method": method, "image": image.name,
-                       "megapixels": f"{megapixels:.2f}", "status": status,
-                       "peak_mb": f"{peak:.0f}", "wall_s": f"{wall:.1f}",
-                       "mb_per_mp": f"{peak / megapixels:.0f}",
-                       "s_per_mp": f"{wall / megapixels:.2f}", "bytes": size or "",
-                       "commit": commit}
-                writer.writerow(row)
-                handle.flush()
-                print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+                with tempfile.TemporaryDirectory() as work:
+                    suffix = ".jpg" if method in JPEG_METHODS else ".jzc"
+                    output = Path(work) / f"out{suffix}"
+                    runs = [(method, ["encode", str(image), str(output), "--method", method,
+                                      *args.extra.split()], output)]
+                    if args.decode and suffix == ".jzc":
+                        runs.append((f"{method} decode", ["decode", str(output),
+                                     str(Path(work) / "back.png"), "--max-pixels", "0"],
+                                     None))
+                    for name, arguments, made in runs:
+                        peak, wall, status = measure(arguments, args.cap_gb * 2**30,
+                                                     args.timeout, args.code)
+                        size = made.stat().st_size if made and status == "ok" else ""
+                        row = {"method": name, "image": image.name,
+                               "megapixels": f"{megapixels:.2f}", "status": status,
+                               "peak_mb": f"{peak:.0f}", "wall_s": f"{wall:.1f}",
+                               "mb_per_mp": f"{peak / megapixels:.0f}",
+                               "s_per_mp": f"{wall / megapixels:.2f}", "bytes": size,
+                               "commit": commit}
+                        writer.writerow(row)
+                        handle.flush()
+                        print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+                        if status != "ok":
+                            break
 
 
 if __name__ == "__main__":
