@@ -31,7 +31,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("method", "image", "megapixels", "status", "peak_mb", "wall_s", "mb_per_mp",
-          "s_per_mp", "bytes", "commit")
+          "s_per_mp", "bytes", "commit", "cpu_s")
 
 
 def tree_rss(process):
@@ -50,8 +50,9 @@ def tree_rss(process):
 
 
 def measure(arguments, cap_bytes, timeout, code=ROOT):
-    """``(peak MB, wall s, status)`` of ``jpegzoo ARGUMENTS`` run with ``code`` (a checkout
-    of jpegzoo) first on the path."""
+    """``(peak MB, wall s, status, CPU s)`` of ``jpegzoo ARGUMENTS`` run with ``code`` (a
+    checkout of jpegzoo) first on the path; CPU seconds (user + system) tell more than
+    wall time on a loaded machine."""
     with tempfile.TemporaryDirectory() as work:
         report = Path(work) / "time.txt"
         command = ["/usr/bin/time", "-v", "-o", str(report), sys.executable, "-m",
@@ -73,16 +74,18 @@ def measure(arguments, cap_bytes, timeout, code=ROOT):
                 break
             time.sleep(0.2)
         log = process.communicate()[0]
-        wall, peak_mb = time.monotonic() - start, seen / 2**20
+        wall, peak_mb, cpu = time.monotonic() - start, seen / 2**20, None
         if status == "ok":
             text = report.read_text()
             peak_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)",
                                     text).group(1)) / 1024
             wall = _wall_seconds(re.search(r"Elapsed \(wall clock\) time.*: (\S+)",
                                            text).group(1))
+            cpu = sum(float(re.search(rf"{kind} time \(seconds\): (\S+)", text).group(1))
+                      for kind in ("User", "System"))
             if process.returncode != 0:
                 status = f"exit {process.returncode}: {log.strip().splitlines()[-1]}"
-    return peak_mb, wall, status
+    return peak_mb, wall, status, cpu
 
 
 def _wall_seconds(text):
@@ -93,6 +96,21 @@ def _wall_seconds(text):
 
 
 JPEG_METHODS = ("baseline", "pillow", "mozjpeg", "mutated", "qtable")
+
+
+def _upgrade(path):
+    """Rewrite a results CSV of an older run.py with the current columns (blank where it
+    had none)."""
+    if not path.exists():
+        return
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows, fields = list(reader), reader.fieldnames
+    if tuple(fields or ()) != FIELDS:
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, FIELDS, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 def main():
@@ -116,6 +134,7 @@ def main():
                                           cwd=args.code, capture_output=True,
                                           text=True).stdout.strip()
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    _upgrade(args.out)
     new = not args.out.exists()
     with args.out.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, FIELDS)
@@ -135,15 +154,15 @@ def main():
                                      str(Path(work) / "back.png"), "--max-pixels", "0"],
                                      None))
                     for name, arguments, made in runs:
-                        peak, wall, status = measure(arguments, args.cap_gb * 2**30,
-                                                     args.timeout, args.code)
+                        peak, wall, status, cpu = measure(arguments, args.cap_gb * 2**30,
+                                                          args.timeout, args.code)
                         size = made.stat().st_size if made and status == "ok" else ""
                         row = {"method": name, "image": image.name,
                                "megapixels": f"{megapixels:.2f}", "status": status,
                                "peak_mb": f"{peak:.0f}", "wall_s": f"{wall:.1f}",
                                "mb_per_mp": f"{peak / megapixels:.0f}",
                                "s_per_mp": f"{wall / megapixels:.2f}", "bytes": size,
-                               "commit": commit}
+                               "commit": commit, "cpu_s": "" if cpu is None else f"{cpu:.1f}"}
                         writer.writerow(row)
                         handle.flush()
                         print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
