@@ -134,3 +134,15 @@ def test_bad_checksum_streams_quality_and_huge_sizes_are_refused(model):
     finally:
         tracemalloc.stop()
     assert peak < 2 ** 20
+
+
+def test_predictions_in_strips_of_any_height_give_the_same_file(model, monkeypatch):
+    """The encoder predicts in strips of rows (bounded memory); strips of one row, of a
+    few rows and of the whole image write the same file."""
+    image = np.random.default_rng(7).integers(0, 256, (23, 17, 3), dtype=np.uint8)
+    files = []
+    for samples in (1, 40, 10**9):
+        monkeypatch.setattr(lp, "STRIP_SAMPLES", samples)
+        files.append(model.compress(image))
+    assert files[0] == files[1] == files[2]
+    np.testing.assert_array_equal(model.decompress(files[0]), image)

@@ -14,6 +14,7 @@ from jpegzoo.jpeg.writer import encode_scan, write_jpeg
 from jpegzoo.layers.numerics.huffman import STD_DC_TABLES
 from jpegzoo.layers.numerics.standard import ZIGZAG, quality_to_qtables
 from jpegzoo.zoo.mutated_jpeg import candidates as cands
+from jpegzoo.zoo.mutated_jpeg import encoder as encoder_module
 from jpegzoo.zoo.mutated_jpeg import mining, mutation_sets
 from jpegzoo.zoo.mutated_jpeg.dc_path import best_dc_path, dc_bits
 from jpegzoo.zoo.mutated_jpeg.distortion import DecodedImage
@@ -262,3 +263,18 @@ def test_anchor_option():
         assert write_jpeg(levels, optimize=True)[:2] == b"\xff\xd8"
     with pytest.raises(ValueError, match="anchor"):
         _encoder(anchor="mozjpeg")
+
+
+@pytest.mark.parametrize("optimize", [False, True])
+def test_scoring_in_chunks_of_blocks_gives_the_same_file_and_stats(optimize, monkeypatch):
+    """Candidates are scored a chunk of blocks at a time (bounded memory); chunks of a
+    few blocks, of an odd size and of every block choose the same levels."""
+    image = _sample(size=(72, 104))
+    results = []
+    for blocks in (1, 7, 10**9):
+        monkeypatch.setattr(encoder_module, "CHUNK_BLOCKS", blocks)
+        levels, stats = _encoder().encode_levels(image, quality_to_qtables(60), _lam(60),
+                                                 "420", optimize)
+        results.append((write_jpeg(levels, optimize=optimize), stats))
+    assert results[0] == results[1] == results[2]
+    assert results[0][1].changed_blocks > 0

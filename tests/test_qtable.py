@@ -236,3 +236,20 @@ def test_method_errors_are_clear():
         method.encode(image, target_msssim=1.5)
     with pytest.raises(ValueError, match="not reachable"):
         method.encode(image, target_msssim=0.999999)
+
+
+def test_tables_from_statistics_once_equal_the_whole_models_forward_pass():
+    """image_tables computes the image's statistics once and the MLP per lambda: the
+    tables are bit-identical with the compiled whole model's."""
+    generator = zoo.load("qtable_generator")
+
+    @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8),
+                                  tf.TensorSpec([1, 1], tf.float32)])
+    def forward(image, lam):
+        return generator({"image": image, "lam": lam})["tables"]
+
+    for image in (_sample(), _sample("kodim05_crop256.png")[:131, :200]):
+        tables = inference.image_tables(image, generator)
+        for lam in (1.0, 17.3, 1000.0):
+            np.testing.assert_array_equal(
+                tables(lam), np.asarray(forward(image[None], np.array([[lam]], np.float32)))[0])

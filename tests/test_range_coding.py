@@ -40,6 +40,37 @@ def test_round_trip_with_escapes(shape):
     np.testing.assert_array_equal(rc.decode(data, shape, tables), latents)
 
 
+@pytest.mark.parametrize("shape", [(1, 3, 4, 5), (2, 7, 1, 5), (1, 0, 3, 5)])
+def test_channel_tables_code_as_explicit_channel_indexes(shape):
+    """The default (one table per channel, grouped without sorting) writes the same bytes
+    as the explicit channel indexes (grouped by a stable sort), and both decode."""
+    tables = _tables()
+    latents = _latents(tables, shape)
+    indexes = rc.channel_indexes(shape)
+    data = rc.encode(latents, tables)
+    assert rc.encode(latents, tables, indexes) == data
+    np.testing.assert_array_equal(rc.decode(data, shape, tables, indexes), latents)
+
+
+def test_encoding_copies_no_index_or_latent_arrays():
+    """Memory: coding 1M latents of 20 channel tables allocates a few arrays of one
+    channel (50,000 latents), far less than an int64 copy of them all (8 MB); the decoder
+    little beyond its int32 output (4 MB) and the log of the symbols it re-encodes (4 MB)."""
+    tables = _tables(channels=20)
+    latents = _latents(tables, (1, 200, 250, 20), escapes=False)
+    tracemalloc.start()
+    try:
+        data = rc.encode(latents, tables)
+        _, encoding = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        decoded = rc.decode(data, latents.shape, tables)
+        _, decoding = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(decoded, latents)
+    assert encoding < 4 * 2 ** 20 and decoding < 12 * 2 ** 20
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_size_bound_holds_for_what_encode_writes(seed):
     """The payload of any latents is at least the bound check_payload_size applies --

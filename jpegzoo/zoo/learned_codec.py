@@ -16,6 +16,9 @@ latents whose scales differ by the gains. Subclasses supply the transforms
 Quality levels are numbered ``1..K`` (1 = lowest rate), in the API, the command line and
 the ``.jzc`` header alike.
 
+Large images: ``compress`` and ``decompress`` run the transforms tile by tile
+(:class:`TiledTransforms`), so their memory stays bounded (``benchmarks/memory``).
+
 Tensors: images uint8 or float 0..255 ``[B, H, W, 3]`` with H and W multiples of
 ``stride`` (:func:`compress` pads); latents ``[B, H/stride, W/stride, latent]``;
 ``bits`` per example ``[B]``.
@@ -29,6 +32,7 @@ from keras import ops
 
 from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers import FactorizedEntropyModel
+from jpegzoo.zoo import tiling
 
 #: The quality level :meth:`FactorizedPriorCodec.compress` uses when none is given.
 DEFAULT_QUALITY = 4
@@ -108,8 +112,42 @@ class QualityLevels:
         return gains[0] if len(gains) == 1 else tuple(gains)
 
 
+class TiledTransforms:
+    """Analysis and synthesis run tile by tile on images over :attr:`tile` squared pixels
+    (:mod:`jpegzoo.zoo.tiling`), for a model with ``analysis_transform`` and
+    ``synthesis_transform`` (Keras stacks) and ``latent_stride`` (pixels per latent)."""
+
+    #: Side (pixels) of the tiles; None: whole images (for tests, any multiple of the
+    #: stride).
+    tile = tiling.TILE
+
+    def analysis_layers(self):
+        """The layers of the analysis, in order (its receptive field)."""
+        return self.analysis_transform.layers
+
+    def synthesis_layers(self):
+        """The layers of the synthesis, in order."""
+        return self.synthesis_transform.layers
+
+    def tiled_analysis(self, transform, pixels):
+        """``transform`` (an analysis: crop ``[1, h, w, 3]`` -> ``[1, h/s, w/s, M]``) of
+        ``pixels`` ``[1, H, W, 3]`` (numpy, H and W multiples of ``latent_stride`` s),
+        tile by tile."""
+        cone = tiling.stack_cone(self.analysis_layers())
+        return tiling.run_tiled(transform, pixels, tiling.Tiling.of([cone], self.tile),
+                                1, cone.step)
+
+    def tiled_synthesis(self, transform, latents):
+        """``transform`` (a synthesis: latents ``[1, h, w, M]`` -> ``[1, s h, s w, C]``) of
+        numpy ``latents``, tile by tile."""
+        step = self.latent_stride
+        cone = tiling.stack_cone(self.synthesis_layers(), step)
+        return tiling.run_tiled(transform, latents, tiling.Tiling.of([cone], self.tile),
+                                step, cone.step)
+
+
 @keras.saving.register_keras_serializable(package="jpegzoo")
-class FactorizedPriorCodec(QualityLevels, keras.Model):
+class FactorizedPriorCodec(TiledTransforms, QualityLevels, keras.Model):
     """Base class: quality-gained latents and one factorized prior per quality level.
 
     ``model(images, quality=q, training=...)`` returns ``{"reconstruction": float 0..255
@@ -139,6 +177,11 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
     def synthesis(self, latents):  # pragma: no cover - subclasses
         """float 0..1 images of (de-gained) latents."""
         raise NotImplementedError
+
+    @property
+    def latent_stride(self):
+        """Pixels per latent along an axis (the stride)."""
+        return self.stride
 
     def latents(self, images, quality):
         """Continuous, gained latents of images (uint8 or float 0..255)."""
@@ -267,7 +310,9 @@ class FactorizedPriorCodec(QualityLevels, keras.Model):
         before any work, for images over ``max_pixels`` (None: no limit; default
         :data:`jpegzoo.jzc.DEFAULT_MAX_PIXELS`)."""
         latents, quality, width, height = self.decode_latents(data, max_pixels)
-        return to_uint8(self.reconstruct(latents, quality)[0, :height, :width])
+        image = self.tiled_synthesis(lambda part: to_uint8(self.reconstruct(part, quality)),
+                                     latents)
+        return image[0, :height, :width]
 
 
 def padded(image, stride):
@@ -291,10 +336,14 @@ def check_rgb(image):
 
 
 def quantized_latents(model, image, quality):
-    """int32 latents ``[1, h, w, M]`` of a uint8 RGB image at ``quality``."""
-    latents = model.latents(padded(check_rgb(image), model.stride)[None],
-                            model.check_quality(quality))
-    return np.asarray(ops.round(latents)).astype(np.int32)
+    """int32 latents ``[1, h, w, M]`` of a uint8 RGB image at ``quality`` (tile by tile
+    above ``model.tile``)."""
+    quality = model.check_quality(quality)
+
+    def transform(part):
+        return np.asarray(ops.round(model.latents(part, quality))).astype(np.int32)
+
+    return model.tiled_analysis(transform, padded(check_rgb(image), model.stride)[None])
 
 
 def to_uint8(pixels):

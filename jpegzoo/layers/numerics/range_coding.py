@@ -114,13 +114,27 @@ def channel_indexes(shape):
     return np.broadcast_to(np.arange(shape[-1], dtype=np.int64), shape)
 
 
-def _groups(indexes):
-    """(table index, flat positions) in coding order: tables ascending, positions in
-    C order within a table."""
-    flat = np.asarray(indexes, np.int64).ravel()
-    order = np.argsort(flat, kind="stable")
-    tables, starts = np.unique(flat[order], return_index=True)
-    return zip(tables, np.split(order, starts[1:]))
+def _groups(shape, indexes=None):
+    """(table index, flat positions) of latents of ``shape`` in coding order: tables
+    ascending, positions in C order within a table. ``indexes`` None: one table per
+    channel, channel ``c`` at every C-th position (no sort); otherwise table numbers in
+    ``0..65535``, grouped by a stable sort of 16-bit keys (a radix sort, and no int64
+    copies of the indexes)."""
+    if indexes is None:
+        size, channels = int(np.prod(shape)), shape[-1]
+        if size:
+            for channel in range(channels):
+                yield channel, np.arange(channel, size, channels)
+        return
+    flat = np.asarray(indexes).ravel()
+    if flat.size and (flat.min() < 0 or flat.max() >= 1 << 16):
+        raise ValueError("table indexes must lie in 0..65535")
+    keys = flat.astype(np.uint16)
+    order = np.argsort(keys, kind="stable")
+    ends = np.cumsum(np.bincount(keys))
+    for table, (start, end) in enumerate(zip(np.r_[0, ends[:-1]], ends)):
+        if end > start:
+            yield table, order[start:end]
 
 
 def encode(latents, tables, indexes=None):
@@ -128,19 +142,19 @@ def encode(latents, tables, indexes=None):
     each latent (default: :func:`channel_indexes`, one table per channel)."""
     import constriction
 
-    latents = np.asarray(latents).astype(np.int64)
-    indexes = channel_indexes(latents.shape) if indexes is None else indexes
+    latents = np.asarray(latents)
     flat = latents.ravel()
     encoder = constriction.stream.queue.RangeEncoder()
     uniform = constriction.stream.model.Uniform(1 << 16)
-    for table, positions in _groups(indexes):
-        symbols = flat[positions] - tables.offsets[table]
+    for table, positions in _groups(latents.shape, indexes):
+        values = flat[positions].astype(np.int64)
+        symbols = values - tables.offsets[table]
         size = int(tables.sizes[table])
         outside = (symbols < 0) | (symbols >= size)
         encoder.encode(np.where(outside, size, symbols).astype(np.int32),
                        categorical(tables, table))
         if outside.any():
-            escaped = (flat[positions][outside] + (1 << 31)).astype(np.uint64)
+            escaped = (values[outside] + (1 << 31)).astype(np.uint64)
             halves = np.stack([escaped >> 16, escaped & 0xFFFF], axis=1).ravel()
             encoder.encode(halves.astype(np.int32), uniform)
     return encoder.get_compressed().tobytes()
@@ -272,9 +286,8 @@ def decode(data, shape, tables, indexes=None):
     check_payload_size(data, table_counts(shape, tables, indexes), tables)
     decoder = CheckedDecoder(data)
     uniform = constriction.stream.model.Uniform(1 << 16)
-    indexes = channel_indexes(shape) if indexes is None else indexes
-    out = np.empty(int(np.prod(shape)), np.int64)
-    for table, positions in _groups(indexes):
+    out = np.empty(int(np.prod(shape)), np.int32)
+    for table, positions in _groups(shape, indexes):
         symbols = decoder.decode(categorical(tables, table), len(positions)).astype(np.int64)
         size = int(tables.sizes[table])
         values = symbols + tables.offsets[table]
@@ -289,4 +302,4 @@ def decode(data, shape, tables, indexes=None):
             values[outside] = escaped
         out[positions] = values
     decoder.finish()
-    return out.astype(np.int32).reshape(shape)
+    return out.reshape(shape)

@@ -77,6 +77,12 @@ class DctBlockAutoencoder(learned_codec.FactorizedPriorCodec):
         self.analysis_transform.build((None, None, None, 192))
         self.synthesis_transform.build((None, None, None, self.latent))
 
+    def analysis_layers(self):
+        return [self.to_ycbcr, self.dct, *self.analysis_transform.layers]
+
+    def synthesis_layers(self):
+        return [*self.synthesis_transform.layers, self.idct, self.to_rgb]
+
     def analysis(self, pixels):
         coefficients = self.dct(self.to_ycbcr(pixels * 255.0) - 128.0)  # [B, h, w, 3, 64]
         shape = ops.shape(coefficients)

@@ -51,10 +51,15 @@ SCALES = np.exp(np.linspace(np.log(0.2), np.log(64.0), 48))
 LOG_SCALE_STEP = float(np.log(SCALES[1] / SCALES[0]))
 
 
+#: Samples whose predictions :meth:`LosslessPredictor.compress` computes at once (rows of
+#: the image at a time: the MLP's activations take about 3 KB per sample).
+STRIP_SAMPLES = 1 << 15
+
+
 def padded(image):
-    """``[H + 2, W + 3, 3]`` int64: the image with two rows above, two columns left and one
+    """``[H + 2, W + 3, 3]`` int16: the image with two rows above, two columns left and one
     right of value 128 (neutral context where no neighbour exists)."""
-    out = np.full((image.shape[0] + PAD, image.shape[1] + PAD + 1, 3), 128, np.int64)
+    out = np.full((image.shape[0] + PAD, image.shape[1] + PAD + 1, 3), 128, np.int16)
     out[PAD:, PAD:PAD + image.shape[1]] = image
     return out
 
@@ -154,15 +159,7 @@ class LosslessPredictor(keras.Model):
             raise ValueError(f"{self.name} has one quality level (1), got {quality}")
         image = learned_codec.check_rgb(image)
         height, width = image.shape[:2]
-        canvas, parameters = padded(image), integer_parameters(self)
-        # every sample is known here: predict all at once (each row of the integer MLP is
-        # exact, so these equal the decoder's wavefront-by-wavefront predictions)
-        ys, xs = (grid.ravel() for grid in np.indices((height, width)))
-        symbols, indexes = [], []
-        for step, channel in enumerate(CHANNEL_ORDER):
-            predicted, index = integer_predict(parameters, *context(canvas, ys, xs, step))
-            symbols.append((image[ys, xs, channel] - predicted + 255).reshape(height, width))
-            indexes.append(index.reshape(height, width))
+        symbols, indexes = coded_residuals(integer_parameters(self), image)
         models = [categorical(self.tables, table) for table in range(len(SCALES))]
         encoder = constriction.stream.queue.RangeEncoder()
         for ys, xs in _tracked_wavefronts(height, width, "lossless coding"):
@@ -235,6 +232,29 @@ class LosslessPredictor(keras.Model):
         return image
 
 
+def coded_residuals(parameters, image):
+    """(symbols uint16 ``[3, H, W]``, table indexes uint8 ``[3, H, W]``) of a uint8 RGB
+    image, per coding step (:data:`CHANNEL_ORDER`): ``sample - prediction + 255`` and the
+    index of its scale. Every sample is known to the encoder, so the predictions are made
+    in strips of rows (:data:`STRIP_SAMPLES`) instead of wavefronts: each row of the
+    integer MLP is exact, so they equal the decoder's."""
+    height, width = image.shape[:2]
+    canvas = padded(image)
+    symbols = np.empty((3, height, width), np.uint16)
+    indexes = np.empty((3, height, width), np.uint8)
+    rows = max(1, STRIP_SAMPLES // width)
+    for top in range(0, height, rows):
+        bottom = min(top + rows, height)
+        ys, xs = (grid.ravel() for grid in np.indices((bottom - top, width)))
+        ys += top
+        for step, channel in enumerate(CHANNEL_ORDER):
+            predicted, index = integer_predict(parameters, *context(canvas, ys, xs, step))
+            symbols[step, top:bottom] = (image[ys, xs, channel] - predicted + 255).reshape(
+                bottom - top, width)
+            indexes[step, top:bottom] = index.reshape(bottom - top, width)
+    return symbols, indexes
+
+
 def pixel_checksum(image):
     """CRC-32 of a uint8 ``[H, W, 3]`` image's bytes in C order."""
     return zlib.crc32(np.ascontiguousarray(image, np.uint8).tobytes())
@@ -299,6 +319,7 @@ def _tracked_wavefronts(height, width, task):
 def _coded_groups(indexes):
     """Positions of each table index in ascending index order (the stream's order within
     one wavefront and channel)."""
+    indexes = np.asarray(indexes, np.int64)
     order = np.argsort(indexes, kind="stable")
     sorted_indexes = indexes[order]
     starts = np.flatnonzero(np.diff(sorted_indexes, prepend=-1))

@@ -58,6 +58,11 @@ by one level in rare cases, as for every float codec here -- cannot break the st
 Integer networks (Balle, Johnston & Minnen, ICLR 2019) would remove even the 1e-16 case;
 not done here.
 
+Large images: :func:`compress` and :meth:`MeanScaleHyperprior.decompress` run the
+analysis and the synthesis tile by tile (:mod:`jpegzoo.zoo.tiling`, halos from the
+layers); the hyper networks run whole on ``y`` (1/256 of the pixels), so the side
+information that decoding depends on is computed exactly as for a small image.
+
 Tensors: images uint8 or float 0..255 ``[B, H, W, 3]`` with H and W multiples of
 :attr:`MeanScaleHyperprior.stride` (64; :func:`compress` pads); ``bits``, ``y_bits`` and
 ``z_bits`` are bits per example ``[B]``.
@@ -80,7 +85,8 @@ NAME = "mean_scale_hyperprior"
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
-class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
+class MeanScaleHyperprior(learned_codec.TiledTransforms, learned_codec.QualityLevels,
+                          keras.Model):
     """compressive_ae's transforms with a mean-and-scale hyperprior (see the module
     docstring).
 
@@ -387,7 +393,9 @@ class MeanScaleHyperprior(learned_codec.QualityLevels, keras.Model):
         """uint8 ``[H, W, 3]`` image of ``.jzc`` bytes; ValueError for corrupt files and,
         before any work, for images over ``max_pixels`` (None: no limit)."""
         y_hat, quality, width, height = self.decode_latents(data, max_pixels)
-        return learned_codec.to_uint8(self.reconstruct(y_hat, quality)[0, :height, :width])
+        image = self.tiled_synthesis(
+            lambda part: learned_codec.to_uint8(self.reconstruct(part, quality)), y_hat)
+        return image[0, :height, :width]
 
 
 def build_mean_scale_hyperprior(filters=96, latent=128, hyper=96, lambdas=LAMBDAS, name=NAME):
@@ -450,7 +458,9 @@ def encode_latents(model, image, quality):
     (:func:`decode_latents`)."""
     quality = model.check_quality(quality)
     pixels = learned_codec.padded(learned_codec.check_rgb(image), model.stride)[None]
-    y = model.analysis(ops.convert_to_tensor(pixels.astype(np.float32)) / 255.0)
+    y = model.tiled_analysis(
+        lambda part: model.analysis(ops.convert_to_tensor(part.astype(np.float32)) / 255.0),
+        pixels)
     z = np.asarray(round_half_away(model.side_latents(y, model.zgain(quality))))
     z = z.astype(np.int32)
     means, indexes = side_information(model, z, quality)

@@ -49,6 +49,9 @@ from jpegzoo.zoo.mutated_jpeg.reconstruction import (
 #: DC options per block: rounded DC - 1, rounded DC, rounded DC + 1.
 DC_OPTIONS = 3
 ANCHORS = ("trellis", "rounding")
+#: Blocks whose candidates are scored at once (their candidates and bit counts take about
+#: 100 KB per block).
+CHUNK_BLOCKS = 1024
 SUBSAMPLINGS = {"444": 1, "420": 2}
 
 
@@ -250,53 +253,58 @@ class MutatedEncoder:
         return self._cnn_ac_costs(comp, candidates)
 
     def _choose(self, comp, decoded, lam, lengths, stats):
+        """Choose component ``comp``'s levels: per block and DC option the cheapest
+        candidate (scored :data:`CHUNK_BLOCKS` blocks at a time), then the DC chain's
+        best path (:func:`.dc_path.best_dc_path`) over all blocks."""
         dc_lengths, ac_lengths = lengths
         blocks = comp.chain
+        m = blocks.size
+        options = _Options(m)
+        for part in _chunks(m):
+            self._score(comp, decoded, lam, ac_lengths, blocks[part], options, part)
+        rounded_dc = comp.rounded.reshape(-1, 64)[blocks, 0]
+        values = rounded_dc[:, None] + np.arange(-1, 2)[None, :]
+        choice, total = best_dc_path(options.costs, values, comp.restart, dc_lengths)
+        flat_levels = comp.levels.reshape(-1, 64)
+        picked = options.winners[np.arange(m), choice]
+        for part in _chunks(m):  # the winners again, from their candidate index
+            candidates = self._candidates(comp, blocks[part])
+            new = candidates[np.arange(candidates.shape[0]), picked[part]]
+            stats.changed_blocks += int((new != candidates[:, 0]).any(axis=1).sum())
+            flat_levels[blocks[part]] = new
+        decoded.update(comp.index, comp.levels)
+        rounding_dc = _chain_dc_bits(rounded_dc, comp.restart, dc_lengths)
+        stats.rounding_cost += float(options.rounding_cost.sum() + rounding_dc)
+        stats.rounding_bits += float(options.rounding_ac.sum() + rounding_dc)
+        stats.chosen_cost += total
+        stats.chosen_bits += float(options.ac[np.arange(m), choice].sum() + _chain_dc_bits(
+            flat_levels[blocks, 0], comp.restart, dc_lengths))
+        stats.candidates += options.scored
+
+    def _score(self, comp, decoded, lam, ac_lengths, blocks, options, part):
+        """Score the candidates of ``blocks`` (rows ``part`` of ``options``): the cheapest
+        candidate of each (block, DC option) into ``options``."""
         candidates = self._candidates(comp, blocks)
-        m, c = candidates.shape[:2]
+        c = candidates.shape[1]
         ac = self._ac_costs(comp, candidates, ac_lengths)
         dc_step = candidates[..., 0] - candidates[:, :1, 0]
         column = np.arange(c)[None, :]
         keep = (np.abs(dc_step) <= 1) & (
             (column < 3) | (ac < ac[:, :1]) | ((dc_step != 0) & (ac <= ac[:, :1])))
         block_of, cand_of = np.nonzero(keep)
-        chosen_blocks = candidates[block_of, cand_of]
-        samples = to_samples(dequantized_samples(chosen_blocks, comp.qtable))
+        samples = to_samples(dequantized_samples(candidates[block_of, cand_of], comp.qtable))
         rows, cols = np.divmod(blocks[block_of], comp.levels.shape[1])
         sse = decoded.sse(comp.index, rows, cols, samples)
         cost = ac[block_of, cand_of] + lam * sse
         option = block_of * DC_OPTIONS + dc_step[block_of, cand_of] + 1
         best = _first_by(option, cost)  # the cheapest candidate of each (block, option)
-        option_costs = np.full(m * DC_OPTIONS, INFEASIBLE)
-        option_costs[option[best]] = cost[best]
-        winner = np.zeros(m * DC_OPTIONS, dtype=np.int64)
-        winner[option[best]] = best
-        values = candidates[:, :1, 0] + np.arange(-1, 2)[None, :]
-        choice, total = best_dc_path(option_costs.reshape(m, DC_OPTIONS), values,
-                                     comp.restart, dc_lengths)
-        picked = winner.reshape(m, DC_OPTIONS)[np.arange(m), choice]
-        new = chosen_blocks[picked]
-        flat_levels = comp.levels.reshape(-1, 64)
-        flat_levels[blocks] = new
-        decoded.update(comp.index, comp.levels)
-        self._account(stats, comp, candidates, ac, cost, (block_of, cand_of), picked, total,
-                      dc_lengths)
-        stats.changed_blocks += int((new != candidates[:, 0]).any(axis=1).sum())
-        stats.candidates += int(block_of.size)
-
-    @staticmethod
-    def _account(stats, comp, candidates, ac, cost, scored, picked, total, dc_lengths):
-        """Add rounding's and the choice's cost and bits to ``stats`` (``scored``: block and
-        candidate index of each scored candidate; ``picked``: the chosen ones among them)."""
-        block_of, cand_of = scored
+        for table, value in ((options.costs, cost[best]), (options.winners, cand_of[best]),
+                             (options.ac, ac[block_of[best], cand_of[best]])):
+            table[part].reshape(-1)[option[best]] = value
         rounding = np.flatnonzero(cand_of == 0)  # one per block, in block order
-        rounding_dc = _chain_dc_bits(candidates[:, 0, 0], comp.restart, dc_lengths)
-        stats.rounding_cost += float(cost[rounding].sum() + rounding_dc)
-        stats.rounding_bits += float(ac[:, 0].sum() + rounding_dc)
-        stats.chosen_cost += total
-        chosen_dc = comp.levels.reshape(-1, 64)[comp.chain][:, 0]
-        stats.chosen_bits += float(ac[block_of[picked], cand_of[picked]].sum()
-                                   + _chain_dc_bits(chosen_dc, comp.restart, dc_lengths))
+        options.rounding_cost[part] = cost[rounding]
+        options.rounding_ac[part] = ac[:, 0]
+        options.scored += int(block_of.size)
 
     def _cnn_ac_costs(self, comp, candidates):
         """AC bits from the mutation_bitcount CNN: its prediction for the block with a zero
@@ -312,6 +320,26 @@ class MutatedEncoder:
                                  batch_size=16384, verbose=0)["bits"].reshape(-1)
         zero_dc = STD_DC_TABLES[comp.table_class].lengths[0]
         return (np.maximum(bits, 0.0) - zero_dc).reshape(candidates.shape[:2])
+
+
+class _Options:
+    """Per block of a component and DC option (rounded DC - 1, + 0, + 1): the cost,
+    candidate index and AC bits of its cheapest candidate (cost :data:`INFEASIBLE` where
+    it has none); per block: rounding's cost and AC bits."""
+
+    def __init__(self, blocks):
+        self.costs = np.full((blocks, DC_OPTIONS), INFEASIBLE)
+        self.winners = np.zeros((blocks, DC_OPTIONS), np.int64)
+        self.ac = np.zeros((blocks, DC_OPTIONS))
+        self.rounding_cost = np.empty(blocks)
+        self.rounding_ac = np.empty(blocks)
+        self.scored = 0
+
+
+def _chunks(blocks):
+    """Slices of ``range(blocks)`` of :data:`CHUNK_BLOCKS` blocks."""
+    return [slice(start, min(start + CHUNK_BLOCKS, blocks))
+            for start in range(0, blocks, CHUNK_BLOCKS)]
 
 
 def _chroma_factor(subsampling, channels):

@@ -8,7 +8,7 @@ attempt is reported to :mod:`jpegzoo.progress` (total unknown: searches stop ear
 import numpy as np
 
 from jpegzoo.progress import report
-from jpegzoo.zoo.qtable_generator.inference import generator_tables, integer
+from jpegzoo.zoo.qtable_generator.inference import image_tables, integer
 
 LAMBDA_STEPS = 7
 SCALE_STEPS = 7
@@ -55,17 +55,19 @@ class FloorSearch:
         return passing
 
 
-def search_generator(image, floor, write, generator=None):
+def search_generator(image, floor, write, tables_for=None):
     """(bytes, lambda) of the smallest file found from the generator's tables meeting
     MS-SSIM ``floor`` (see the module docstring); ``write`` makes a file from tables;
-    ``generator``: the table generator (default: the shipped one)."""
+    ``tables_for(lam) -> float [2, 64]``: the generator's tables of this image
+    (:func:`~.inference.image_tables`; default: the shipped generator's)."""
     from jpegzoo.zoo.qtable_generator.generator import LAMBDA_RANGE
 
     search = FloorSearch(image, floor, write, "MS-SSIM search (generator)")
     low, high = np.log(LAMBDA_RANGE)
+    tables_for = image_tables(image) if tables_for is None else tables_for
 
     def tables_at(log_lam):
-        return generator_tables(image, float(np.exp(log_lam)), generator)
+        return tables_for(float(np.exp(log_lam)))
 
     finest, coarsest = tables_at(high), tables_at(low)
     if not search.attempt(integer(finest)):  # finer than the trained range

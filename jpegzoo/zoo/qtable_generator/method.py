@@ -33,7 +33,7 @@ from jpegzoo.metrics import MS_SSIM_MIN_SIZE
 from jpegzoo.zoo.mutated_jpeg import operating_points
 from jpegzoo.zoo.mutated_jpeg.method import load_codec
 from jpegzoo.zoo.qtable_generator.floor_search import search_generator, search_scale
-from jpegzoo.zoo.qtable_generator.inference import generator_tables, integer
+from jpegzoo.zoo.qtable_generator.inference import image_tables, integer
 from jpegzoo.zoo.qtable_generator.optimizer import optimize_tables
 
 RDO_STEPS = 4
@@ -91,7 +91,7 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
     if lam is not None:
         if not lam > 0:
             raise ValueError(f"lambda must be positive, got {lam}")
-        tables = generator_tables(image, lam, generator)
+        tables = image_tables(image, generator)(lam)
         if per_image:
             tables = _optimized(image, lam, tables, subsampling)
         return write(integer(tables))
@@ -100,8 +100,9 @@ def encode(image, quality=75, subsampling="420", optimize=True, restart_interval
             return write(quality_tables(quality))
         target_msssim = reference_msssim(image, quality, subsampling)
     plain = plain_writer(image, **options)
-    data, chosen = search_generator(image, target_msssim, plain, generator)
-    tables = generator_tables(image, chosen, generator)
+    tables_for = image_tables(image, generator)  # the generator's one pass over the pixels
+    data, chosen = search_generator(image, target_msssim, plain, tables_for)
+    tables = tables_for(chosen)
     if per_image:
         tables = _optimized(image, chosen, tables, subsampling)
         data = min(data, search_scale(image, tables, target_msssim, plain), key=len)

@@ -20,22 +20,36 @@ chain is explicit -- iteration t encodes ``x - x_hat_{t-1}`` and the recurrent s
 carry over, which the BU project's code got wrong (it fed each iteration the previous
 residual's reconstruction).
 
+Large images: :meth:`~RecurrentResidualAutoencoder.compress` runs iteration by
+iteration, each iteration tile by tile with the halo one iteration needs (about 120
+pixels, from the layers: :meth:`~RecurrentResidualAutoencoder.encoding_tiling`), keeping
+the whole image's recurrent states between iterations; ``decompress`` runs every
+iteration on each tile with the halo of all of them (about 300 pixels for 8 iterations).
+The halo of all 8 encoder iterations would be about 900 pixels: tiling whole encodes
+would cost about 7 times the computation at 1024-pixel tiles.
+
 Tensors: images float 0..1 ``[B, H, W, 3]`` (H, W multiples of 16); codes in {-1, +1}
 ``[B, H/16, W/16, bits]`` per iteration.
 """
 
+import functools
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from jpegzoo.jzc import DEFAULT_MAX_PIXELS
 from jpegzoo.layers.color import straight_through
 from jpegzoo.progress import tracked
+from jpegzoo.zoo import tiling
+from jpegzoo.zoo.tiling import Cone, layer_cone
 
 STRIDE = 16
 #: Most iterations a file holds (the trained number: 8 x 64 bits per 16x16 block = 2 bpp).
 MAX_ITERATIONS = 8
+#: Pixels between the values of the encoder's and the decoder's states.
+ENCODER_STEPS, DECODER_STEPS = (4, 8, 16), (16, 8, 4, 2)
 
 
 @keras.saving.register_keras_serializable(package="jpegzoo")
@@ -72,6 +86,14 @@ class ConvGRUCell(keras.layers.Layer):
         reset = ops.sigmoid(x_r + h_r)
         candidate = ops.tanh(x_h + ops.conv(reset * state, u[..., 2 * f:], padding="same"))
         return (1.0 - update) * state + update * candidate
+
+    def cone(self, inputs, state):
+        """What the new state reads (:class:`~jpegzoo.zoo.tiling.Cone`), given what the
+        inputs and the old state read: the gates convolve both, the candidate the inputs
+        and ``reset * state``."""
+        x = inputs.conv(self.kernel_size, self.strides)
+        gates = x | state.conv(self.kernel_size)
+        return state | gates | x | (gates | state).conv(self.kernel_size)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
@@ -161,6 +183,68 @@ class RecurrentResidualAutoencoder(keras.Model):
             x = depth_to_space(x)
         return self.output_conv(x) / self.residual_gain(iteration), new
 
+    def encoder_cones(self, residual, states):
+        """(codes, new states) :class:`~jpegzoo.zoo.tiling.Cone` of :meth:`encode_step`
+        from those of the residual and the states."""
+        x = layer_cone(self.encoder_conv, residual)
+        new = []
+        for cell, state in zip(self.encoder_cells, states):
+            x = cell.cone(x, state)
+            new.append(x)
+        return layer_cone(self.code_conv, x), new
+
+    def decoder_cones(self, codes, states):
+        """(residual estimate, new states) cones of :meth:`decode_step`."""
+        x = layer_cone(self.decoder_conv, codes)
+        new = []
+        for cell, state in zip(self.decoder_cells, states):
+            x = cell.cone(x, state)
+            new.append(x)
+            x = x.depth_to_space()
+        return layer_cone(self.output_conv, x), new
+
+    def encoding_tiling(self):
+        """The :class:`~jpegzoo.zoo.tiling.Tiling` of one iteration of :meth:`compress`
+        (pixels, reconstruction and states in; codes, reconstruction and states out):
+        the halo one iteration needs, from its layers."""
+        codes, encoder = self.encoder_cones(Cone(1), [Cone(s) for s in ENCODER_STEPS])
+        residual, decoder = self.decoder_cones(codes, [Cone(s) for s in DECODER_STEPS])
+        return tiling.Tiling.of([codes, residual, *encoder, *decoder], self.tile)
+
+    def decoding_tiling(self, iterations):
+        """The :class:`~jpegzoo.zoo.tiling.Tiling` of decoding ``iterations`` iterations
+        of codes to pixels (what the last reconstruction reads of the codes)."""
+        reconstruction, states = Cone(1), [Cone(s) for s in DECODER_STEPS]
+        for _ in range(iterations):
+            residual, states = self.decoder_cones(Cone(STRIDE), states)
+            reconstruction = reconstruction | residual
+        return tiling.Tiling.of([reconstruction], self.tile)
+
+    def encode_codes(self, pixels, iterations):
+        """int8 codes in {-1, +1} ``[1, H/16, W/16, bits]`` of each iteration of uint8
+        pixels ``[1, H, W, 3]`` (H, W multiples of 16), computed iteration by iteration
+        and, above ``tile**2`` pixels, tile by tile (:meth:`encoding_tiling`): the whole
+        image's states stay in memory (about 60 bytes per pixel), not the activations."""
+        def iteration(t, pixels, reconstruction, *states):
+            codes, encoder = self.encode_step(pixels.astype(np.float32) / 255.0
+                                              - reconstruction, list(states[:3]), t)
+            residual, decoder = self.decode_step(codes, list(states[3:]), t)
+            return ([(ops.cast(codes, "int8"), STRIDE), (reconstruction + residual, 1)]
+                    + list(zip(encoder + decoder, ENCODER_STEPS + DECODER_STEPS)))
+
+        _, height, width, _ = pixels.shape
+        states = [np.zeros((1, height // s, width // s, cell.filters), np.float32)
+                  for s, cell in zip(ENCODER_STEPS + DECODER_STEPS,
+                                     self.encoder_cells + self.decoder_cells)]
+        reconstruction = np.full(pixels.shape, 0.5, np.float32)
+        steps, plan, codes = ENCODER_STEPS + DECODER_STEPS, self.encoding_tiling(), []
+        for t in tracked(range(iterations), "rnn encoding", iterations):
+            code, reconstruction, *states = tiling.run_tiled_grids(
+                functools.partial(iteration, t),
+                [(pixels, 1), (reconstruction, 1), *zip(states, steps)], plan)
+            codes.append(code)
+        return codes
+
     def iterate(self, images, iterations, training=False):
         """Yield ``(reconstruction, codes)`` after each of ``iterations`` iterations on
         float images ``[B, H, W, 3]`` in 0..1 (H, W multiples of 16)."""
@@ -236,6 +320,10 @@ class RecurrentResidualAutoencoder(keras.Model):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "bits": self.bits}
 
+    #: Side (pixels) of the tiles :meth:`compress` and :meth:`decompress` work in on
+    #: larger images (:mod:`jpegzoo.zoo.tiling`); None: whole images.
+    tile = tiling.TILE
+
     @property
     def quality_levels(self):
         """The quality levels of :meth:`compress`: iterations ``1..8``."""
@@ -245,17 +333,13 @@ class RecurrentResidualAutoencoder(keras.Model):
         """``.jzc`` bytes holding ``iterations`` streams of packed code bits of a uint8 RGB
         image (edge-padded to multiples of 16); ``quality`` = iterations 1..8. ``bits / 256``
         bpp per iteration (of the padded size) plus a 40-byte container."""
-        import numpy as np
-
         from jpegzoo.jzc import JzcFile, Stream, write_jzc
         from jpegzoo.zoo import learned_codec
 
         iterations = check_iterations(quality)
         image = learned_codec.check_rgb(image)
-        pixels = learned_codec.padded(image, STRIDE)[None].astype(np.float32) / 255.0
-        steps = tracked(self.iterate(pixels, iterations), "rnn encoding", iterations)
-        streams = [Stream(tuple(code.shape), np.packbits(np.asarray(code) > 0).tobytes())
-                   for _, code in steps]
+        codes = self.encode_codes(learned_codec.padded(image, STRIDE)[None], iterations)
+        streams = [Stream(code.shape, np.packbits(code > 0).tobytes()) for code in codes]
         return write_jzc(JzcFile(self.name, iterations, image.shape[1], image.shape[0], streams))
 
     def decompress(self, data, iterations=None, max_pixels=DEFAULT_MAX_PIXELS):
@@ -266,10 +350,7 @@ class RecurrentResidualAutoencoder(keras.Model):
         other than the number of streams, a stream of another shape, or one that is not
         exactly the packed bits of its codes (``ceil(size / 8)`` bytes, zero padding bits).
         """
-        import numpy as np
-
         from jpegzoo.jzc import check_pixels, read_jzc
-        from jpegzoo.zoo import learned_codec
 
         contents = read_jzc(data)
         if contents.model != self.name:
@@ -299,16 +380,27 @@ class RecurrentResidualAutoencoder(keras.Model):
             if size % 8 and stream.data[-1] & (0xFF >> size % 8):
                 raise ValueError("corrupt .jzc file: padding bits after the last code are "
                                  "not zero")
-        padded = np.zeros((1, shape[1] * STRIDE, shape[2] * STRIDE, 3), np.float32)
+        bits = np.concatenate([np.unpackbits(np.frombuffer(stream.data, np.uint8),
+                                             count=size).reshape(shape)
+                               for stream in contents.streams[:iterations]], axis=3)
+        image = tiling.run_tiled(self._decoded, bits, self.decoding_tiling(iterations),
+                                 STRIDE, 1)
+        return image[0, :contents.height, :contents.width]
+
+    def _decoded(self, bits):
+        """uint8 pixels ``[1, 16 h, 16 w, 3]`` of the code bits (0/1) of successive
+        iterations stacked on the last axis ``[1, h, w, k * bits]``."""
+        from jpegzoo.zoo import learned_codec
+
+        padded = np.zeros((1, bits.shape[1] * STRIDE, bits.shape[2] * STRIDE, 3), np.float32)
         _, decoder_states = self.initial_states(padded)
         reconstruction = padded + 0.5
-        for t, stream in enumerate(tracked(contents.streams[:iterations], "rnn decoding")):
-            bits = np.unpackbits(np.frombuffer(stream.data, np.uint8), count=size)
-            codes = np.where(bits.reshape(shape) > 0, 1.0, -1.0).astype(np.float32)
+        for t in tracked(range(bits.shape[3] // self.bits), "rnn decoding"):
+            codes = np.where(bits[..., t * self.bits:(t + 1) * self.bits] > 0, 1.0,
+                             -1.0).astype(np.float32)
             residual, decoder_states = self.decode_step(codes, decoder_states, t)
             reconstruction = reconstruction + residual
-        pixels = np.asarray(reconstruction)[0, :contents.height, :contents.width] * 255.0
-        return learned_codec.to_uint8(pixels)
+        return learned_codec.to_uint8(np.asarray(reconstruction) * 255.0)
 
 
 def build_recurrent_residual_ae(filters=64, bits=64, name="recurrent_residual_ae"):
