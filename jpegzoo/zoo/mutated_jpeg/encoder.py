@@ -213,18 +213,20 @@ class MutatedEncoder:
 
     # -- the choice ---------------------------------------------------------------------------
 
-    def _candidates(self, comp, blocks):
-        """int32 [M, C, 64]: rounding, the current choice, the anchor (trellis levels),
-        then the anchor's mutations and truncations."""
+    def _candidates(self, comp, blocks, part):
+        """int32 [M, C, 64] for the blocks ``blocks`` (rows ``part`` of the component's
+        chain): rounding, the current choice, the anchor (trellis levels), then the
+        anchor's mutations and truncations."""
         rounded = comp.rounded.reshape(-1, 64)[blocks]
+        anchor = comp.anchor[part]
         parts = [rounded[:, None], comp.levels.reshape(-1, 64)[blocks][:, None],
-                 comp.anchor[:, None]]
+                 anchor[:, None]]
         key = "luma" if comp.table_class == 0 else "chroma"
         if len(self.mutations.get(key, ())):
             signs = cands.coefficient_signs(comp.normalized.reshape(-1, 64)[blocks])
-            parts.append(cands.mutated(comp.anchor, signs, self.mutations[key]))
+            parts.append(cands.mutated(anchor, signs, self.mutations[key]))
         if self.trellis_depth:
-            parts.append(cands.truncated(comp.anchor, self.trellis_depth))
+            parts.append(cands.truncated(anchor, self.trellis_depth))
         return np.concatenate(parts, axis=1)
 
     def _trellis_levels(self, comp, decoded, lam, lengths, layout):
@@ -268,7 +270,7 @@ class MutatedEncoder:
         flat_levels = comp.levels.reshape(-1, 64)
         picked = options.winners[np.arange(m), choice]
         for part in _chunks(m):  # the winners again, from their candidate index
-            candidates = self._candidates(comp, blocks[part])
+            candidates = self._candidates(comp, blocks[part], part)
             new = candidates[np.arange(candidates.shape[0]), picked[part]]
             stats.changed_blocks += int((new != candidates[:, 0]).any(axis=1).sum())
             flat_levels[blocks[part]] = new
@@ -284,7 +286,7 @@ class MutatedEncoder:
     def _score(self, comp, decoded, lam, ac_lengths, blocks, options, part):
         """Score the candidates of ``blocks`` (rows ``part`` of ``options``): the cheapest
         candidate of each (block, DC option) into ``options``."""
-        candidates = self._candidates(comp, blocks)
+        candidates = self._candidates(comp, blocks, part)
         c = candidates.shape[1]
         ac = self._ac_costs(comp, candidates, ac_lengths)
         dc_step = candidates[..., 0] - candidates[:, :1, 0]
