@@ -218,8 +218,11 @@ image = _photo(3072, 4096)
 options = json.loads({options!r})
 encode(image[:40, :40], **options)  # the compiled kernels, loaded
 gc.collect()
-with open("/proc/self/clear_refs", "w") as handle:
-    handle.write("5")  # resets the peak (VmHWM) to the current resident size
+try:
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")  # resets the peak (VmHWM) to the current resident size
+except OSError:
+    sys.exit(print("unsupported"))
 before = status("VmRSS:")
 data = encode(image, **options)
 print((status("VmHWM:") - before + image.nbytes) / image.shape[0] / image.shape[1])
@@ -234,4 +237,7 @@ def test_memory_per_pixel(options):
     """A 12.6 MP encode peaks below 16 bytes per pixel, the input's 3 included (resident
     memory, measured in a fresh process: numpy and the kernels' own allocations)."""
     code = _MEMORY.format(tests=str(Path(__file__).parent), options=json.dumps(options))
-    assert float(_run(code)) < 16
+    result = _run(code)
+    if result == "unsupported":
+        pytest.skip("no /proc/self/clear_refs to reset the peak resident size")
+    assert float(result) < 16

@@ -6,7 +6,9 @@ size) written as PNG to ``--work`` (default /tmp/jpegzoo_cli_scaling, not kept i
 Each command runs in a fresh process under ``/usr/bin/time -v``: its "Maximum resident set
 size" and "Elapsed (wall clock) time" are reported per pixel, next to the same command on
 a 16x16 image (the interpreter, numpy, numba and the loaded kernels: what does not grow
-with the image).
+with the image). A second fresh process splits the encode command's work: reading the PNG
+(``jpegzoo.imageio.read_image``) and encoding it (``jpegzoo.jpeg.encode``), wall and CPU
+seconds each.
 
     .venv/bin/python benchmarks/baseline_writer/cli_scaling.py [--sizes 12,50,88]
 
@@ -53,7 +55,7 @@ def main():
         encode = measure(["encode", source, output, "--method", "baseline"])
         info = measure(["info", output])
         rows.append(dict(size=size, pixels=pixels, encode=encode, info=info,
-                         file_bytes=os.path.getsize(output)))
+                         file_bytes=os.path.getsize(output), split=split(source)))
         print(rows[-1], flush=True)
     report = render(rows)
     with open(os.path.join(args.out, "cli_scaling.md"), "w") as handle:
@@ -87,6 +89,28 @@ def measure(command):
     return seconds, peak * 1024
 
 
+_SPLIT = """
+import time
+import numpy as np
+from jpegzoo.imageio import read_image
+from jpegzoo.jpeg import encode
+encode(np.zeros((16, 16, 3), np.uint8))  # numba and the kernels, loaded
+times = [time.perf_counter(), time.process_time()]
+image = read_image({path!r}, max_pixels=None)
+times += [time.perf_counter(), time.process_time()]
+encode(image)
+times += [time.perf_counter(), time.process_time()]
+print(times[2] - times[0], times[3] - times[1], times[4] - times[2], times[5] - times[3])
+"""
+
+
+def split(path):
+    """(read wall, read CPU, encode wall, encode CPU) seconds in a fresh process."""
+    run = subprocess.run([sys.executable, "-c", _SPLIT.format(path=path)],
+                         capture_output=True, text=True, check=True)
+    return tuple(float(x) for x in run.stdout.split())
+
+
 def render(rows):
     base = rows[0]
     lines = ["| command | image | pixels | file | wall s | s/MP beyond 16x16 | peak RSS | "
@@ -103,6 +127,13 @@ def render(rows):
             lines.append(f"| {command} | {name} | {row['pixels']:,} | "
                          f"{row['file_bytes']:,} B | {seconds:.2f} | {per_pixel[0]} | "
                          f"{peak / 2**20:,.0f} MiB | {per_pixel[1]} | {per_pixel[2]} |")
+    lines += ["", "| image | read PNG: wall s | CPU s | encode: wall s | CPU s | "
+              "encode CPU ns/pixel |", "|---|---:|---:|---:|---:|---:|"]
+    for row in rows[1:]:
+        read_wall, read_cpu, encode_wall, encode_cpu = row["split"]
+        lines.append(f"| {row['size']} MP | {read_wall:.2f} | {read_cpu:.2f} | "
+                     f"{encode_wall:.2f} | {encode_cpu:.2f} | "
+                     f"{1e9 * encode_cpu / row['pixels']:.1f} |")
     return "\n".join(lines) + "\n"
 
 

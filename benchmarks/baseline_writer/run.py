@@ -5,8 +5,8 @@ For every Kodak image, IJG quality, subsampling and Huffman mode, encode with
 the float DCT the models train with -- and with Pillow using the same quantization tables,
 subsampling and ``optimize`` setting; compare file bytes and PSNR (all decoded by Pillow),
 and time the encoders. Then time both encoders side by side on mosaics of Kodak images of
-0.4, 1.2 and 12 megapixels (CPU time of this process, best of several runs, alternating),
-and the exact bit counter on all blocks of the set.
+0.4, 1.2 and 12 megapixels (best of several runs, alternating), and the exact bit counter
+on all blocks of the set. All times are CPU seconds of this process.
 
     .venv/bin/python benchmarks/baseline_writer/run.py [--kodak DIR] [--out DIR]
 
@@ -67,9 +67,11 @@ def load_kodak(folder):
 
 
 def _timed(function, *args, **kwargs):
-    start = time.perf_counter()
+    """(result, CPU seconds of this process): on a shared machine, unlike wall time, it
+    does not count other processes' turns (the encoders run on one thread)."""
+    start = time.process_time()
     result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
+    return result, time.process_time() - start
 
 
 def compare_with_pillow(images, qualities):
@@ -109,12 +111,6 @@ def mosaic(images, rows, cols, height):
         np.concatenate([np.concatenate(row, 1) for row in tiles], 0)[:height])
 
 
-def _cpu_timed(function, *args, **kwargs):
-    start = time.process_time()
-    result = function(*args, **kwargs)
-    return result, time.process_time() - start
-
-
 def time_sizes(images):
     """Per size and setting: (pixels, best CPU seconds of jpegzoo, of Pillow, identical)."""
     results = []
@@ -125,9 +121,9 @@ def time_sizes(images):
             options = dict(quality=quality, subsampling=subsampling, optimize=optimize)
             ours, theirs = [], []
             for _ in range(repeats):  # alternating, so both see the same machine load
-                ours_bytes, seconds = _cpu_timed(encode, image, **options)
+                ours_bytes, seconds = _timed(encode, image, **options)
                 ours.append(seconds)
-                pillow_bytes, seconds = _cpu_timed(pillow_encode, image, **options)
+                pillow_bytes, seconds = _timed(pillow_encode, image, **options)
                 theirs.append(seconds)
             results.append(dict(size=name, pixels=image.shape[0] * image.shape[1],
                                 shape=image.shape[:2], subsampling=subsampling,
@@ -202,12 +198,14 @@ def render(rows, counter, num_images):
                      f"in [{dpsnr.min():+.4f}, {dpsnr.max():+.4f}] dB"
                      + (f", {sum(r['identical'] for r in rows)} byte-identical files"
                         if variant == "ours" else ""))
-    lines += ["", "Encode throughput, pixels -> bytes (megapixels/s, all settings):", "",
+    lines += ["", "Encode throughput, pixels -> bytes (megapixels per CPU second, all "
+              "settings):", "",
               "| encoder | MP/s |", "|---|---:|",
               f"| jpegzoo `encode` (islow, default) | {_throughput(rows, 'ours'):.2f} |",
               f"| jpegzoo `encode` (float DCT) | {_throughput(rows, 'float'):.2f} |",
               f"| Pillow / libjpeg-turbo | {_throughput(rows, 'pillow'):.2f} |", "",
-              "jpegzoo `encode` (islow) throughput per setting (megapixels/s):", "",
+              "jpegzoo `encode` (islow) throughput per setting (megapixels per CPU "
+              "second):", "",
               "| quality | " + " | ".join(f"{s} / opt={o}" for s in SUBSAMPLINGS
                                           for o in (False, True)) + " |",
               "|---:|" + "---:|" * 6]
@@ -217,7 +215,7 @@ def render(rows, counter, num_images):
         cells = [f"{_throughput(cell, 'ours'):.2f}" for cell in cells]
         lines.append(f"| {quality} | " + " | ".join(cells) + " |")
     lines += ["", "| bit counter: 4:2:0 blocks of all images at quality | blocks | "
-                  "blocks/s (best of 5) |", "|---:|---:|---:|"]
+                  "blocks per CPU second (best of 5) |", "|---:|---:|---:|"]
     for quality, (blocks, rate) in counter.items():
         lines.append(f"| {quality} | {blocks} | {rate / 1e6:.2f} M |")
     return "\n".join(lines) + "\n"
@@ -225,7 +223,7 @@ def render(rows, counter, num_images):
 
 def render_sizes(results):
     lines = ["", "Encode throughput by image size: mosaics of Kodak images, pixels -> bytes, "
-             "CPU seconds of this process (best of 3-7 runs, jpegzoo and Pillow "
+             "megapixels per CPU second (best of 3-7 runs, jpegzoo and Pillow "
              "alternating); ratio = jpegzoo's throughput / Pillow's.", "",
              "| size | pixels | subsampling | optimize | quality | jpegzoo MP/s | "
              "Pillow MP/s | ratio | identical |", "|---|---:|---|---|---:|---:|---:|---:|---|"]
