@@ -2,8 +2,11 @@
 
 ``pillow_encode`` is libjpeg-turbo through Pillow with the same knobs as jpegzoo's own
 methods, so that ``jpegzoo demo`` and the benchmarks can put the two side by side.
-``mozjpeg_encode`` is mozjpeg 4.0.3 (bundled with jpeglib) with the IJG tables, baseline
-(sequential) scans and its trellis quantization -- the usual "smarter JPEG encoder" anchor.
+``mozjpeg_encode`` is mozjpeg 4.0.3 (bundled with jpeglib) with the IJG tables and its
+trellis quantization -- the usual "smarter JPEG encoder" anchor. Its files are progressive:
+jpeglib's ``-PROGRESSIVE_MODE`` does not remove the scan script mozjpeg sets by default
+(measured: SOF2 at 4:4:4, 4:2:0 and grey); benchmarks/trellis/references.py rewrites its
+levels as one baseline scan where a sequential file is needed.
 JPEG files are decoded with :func:`jpegzoo.imageio.decode_jpeg` (Pillow).
 """
 
@@ -37,8 +40,9 @@ def pillow_encode(image, quality=75, subsampling="420", optimize=False, restart_
 
 def mozjpeg_encode(image, quality=75, subsampling="420", optimize=True, restart_interval=0,
                    trellis=True):
-    """Encode with mozjpeg 4.0.3: IJG tables (``base_quant_tbl_idx=0``), sequential scans,
-    trellis quantization of AC and DC (``trellis=False``: off). mozjpeg always optimizes its
+    """Encode with mozjpeg 4.0.3: IJG tables (``base_quant_tbl_idx=0``), trellis
+    quantization of AC and DC (``trellis=False``: off), progressive scans (see the module
+    docstring: ``-PROGRESSIVE_MODE`` does not turn them off). mozjpeg always optimizes its
     Huffman tables with trellis, so ``optimize`` is ignored. Grey input is coded as grey."""
     import os
     import tempfile
