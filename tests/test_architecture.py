@@ -82,7 +82,7 @@ JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huf
              "jpegzoo.jpeg.entropy_coder", "jpegzoo.jpeg.entropy_kernels", "jpegzoo.jzc",
              "jpegzoo.jpeg.progressive", "jpegzoo.jpeg.progressive_kernels",
              "jpegzoo.jpeg.scan_search", "jpegzoo.jpeg.optimize", "jpegzoo.cli.optimize",
-             "jpegzoo.jpeg.trellis", "jpegzoo.jpeg.coefficients",
+             "jpegzoo.jpeg.trellis", "jpegzoo.jpeg.trellis_kernels", "jpegzoo.jpeg.coefficients",
              "jpegzoo.methods", "jpegzoo.zoo", "jpegzoo.zoo.registry", "jpegzoo.imageio"]
 
 

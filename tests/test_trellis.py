@@ -8,6 +8,8 @@ dominates), respect DC prediction, and write files Pillow and jpegzoo's reader d
 
 import io
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -276,3 +278,14 @@ def test_bad_options_and_inputs_raise_value_errors():
         trellis.encode(np.zeros((8, 8, 2), np.uint8), quality_to_qtables(50))
     with pytest.raises(ValueError):
         trellis.encode(np.zeros((8, 8, 3), np.uint8), quality_to_qtables(50), "411")
+
+
+def test_encoding_does_not_import_tensorflow():
+    code = ("import sys, numpy as np\nfrom jpegzoo.jpeg import trellis\n"
+            "image = np.zeros((20, 30, 3), np.uint8)\n"
+            "for preset in trellis.PRESETS.values():\n"
+            "    trellis.encode(image, [[10] * 64, [12] * 64], '420', preset)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

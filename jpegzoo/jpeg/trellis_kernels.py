@@ -182,26 +182,29 @@ def ssim_sensitivity(planes, taps, c2, rows, cols):
     radius = taps.shape[0] // 2
     height, width = 8 * rows, 8 * cols
     out = np.zeros((rows, cols))
-    first = np.empty((2, height, width))  # horizontal pass of x and x^2
+    padded = np.empty((height + 2 * radius, width + 2 * radius))
+    first = np.empty((2, height + 2 * radius, width))  # horizontal pass of x and x^2
     for c in range(channels):
-        for y in range(height):
-            sy = min(y, h - 1)
+        for y in range(height + 2 * radius):
+            sy = min(max(y - radius, 0), h - 1)
+            for x in range(width + 2 * radius):
+                padded[y, x] = planes[c, sy, min(max(x - radius, 0), w - 1)]
+        for y in range(height + 2 * radius):
             for x in range(width):
                 m1 = 0.0
                 m2 = 0.0
-                for k in range(-radius, radius + 1):
-                    v = float(planes[c, sy, min(max(x + k, 0), w - 1)])
-                    m1 += taps[k + radius] * v
-                    m2 += taps[k + radius] * v * v
+                for k in range(taps.shape[0]):
+                    v = padded[y, x + k]
+                    m1 += taps[k] * v
+                    m2 += taps[k] * v * v
                 first[0, y, x] = m1
                 first[1, y, x] = m2
         for y in range(height):
             for x in range(width):
                 m1 = 0.0
                 m2 = 0.0
-                for k in range(-radius, radius + 1):
-                    yy = min(max(y + k, 0), height - 1)
-                    m1 += taps[k + radius] * first[0, yy, x]
-                    m2 += taps[k + radius] * first[1, yy, x]
+                for k in range(taps.shape[0]):
+                    m1 += taps[k] * first[0, y + k, x]
+                    m2 += taps[k] * first[1, y + k, x]
                 out[y // 8, x // 8] += 1.0 / (2.0 * max(m2 - m1 * m1, 0.0) + c2)
     return out / (64.0 * channels)
