@@ -84,7 +84,7 @@ class Method:
         jpeg = self.jpeg_options
         if jpeg is None:
             jpeg = JPEG_OPTIONS if self.suffix == ".jpg" else ()
-        return tuple(jpeg) + tuple(self.options)
+        return tuple(jpeg) + tuple(o for o in self.options if o not in jpeg)
 
     @property
     def output_suffixes(self):
@@ -98,7 +98,9 @@ class Method:
             encoder = resolve(self.encoder)
         else:
             encoder = _CodecEncoder(self.codec, self.suffix == ".jzc")
-        return _JpegEncoder(encoder) if self.suffix == ".jpg" else encoder
+        if self.suffix != ".jpg":
+            return encoder
+        return _JpegEncoder(encoder, own_scans="progressive" in self.options)
 
     def load_decoder(self):
         """``decoder(data) -> uint8 image`` for this method's files: the ``.jzc`` decoder
@@ -150,11 +152,15 @@ class _CodecEncoder:
 @dataclass(frozen=True)
 class _JpegEncoder:
     """A JPEG method's encoder taking ``progressive``: its file as it is (False), or its
-    levels re-coded as progressive JPEG (picklable for worker processes)."""
+    levels re-coded as progressive JPEG; an encoder that writes its own scans
+    (``own_scans``) gets ``progressive`` itself (picklable for worker processes)."""
 
     encoder: object
+    own_scans: bool = False
 
-    def __call__(self, image, progressive=False, **options):
+    def __call__(self, image, progressive=None, **options):
+        if self.own_scans:
+            return self.encoder(image, progressive=progressive, **options)
         data = self.encoder(image, **options)
         if progressive is False or progressive is None:
             return data
@@ -204,7 +210,8 @@ def _register_zoo_codecs():
             register(spec.alias, spec.summary, codec=entry.name, suffix=spec.suffix,
                      options=spec.options, in_demo=spec.in_demo, quality=spec.quality,
                      decode_options=spec.decode_options,
-                     replaces_quality=spec.replaces_quality)
+                     replaces_quality=spec.replaces_quality,
+                     needs_tensorflow=spec.needs_tensorflow, jpeg_options=spec.jpeg_options)
 
 
 register("baseline", "reference baseline JPEG writer: IJG quality tables, jpegzoo's own DCT "

@@ -75,6 +75,16 @@ def test_nothing_imports_the_cli():
             assert not any(t.startswith("jpegzoo.cli") for t in _imports(path)), module
 
 
+def test_numerics_are_numpy_only():
+    """``jpegzoo.layers.numerics`` imports neither Keras nor TensorFlow, at any depth."""
+    for path in sorted((PACKAGE / "layers" / "numerics").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] in ("keras", "tensorflow") for n in names), path
+
+
 JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huffman",
              "jpegzoo.layers.numerics.range_coding", "jpegzoo.jpeg.reader",
              "jpegzoo.jpeg.scan_kernels", "jpegzoo.jpeg.writer", "jpegzoo.jpeg.baseline",
@@ -83,6 +93,7 @@ JPEG_ONLY = ["jpegzoo.layers.numerics.bit_counter", "jpegzoo.layers.numerics.huf
              "jpegzoo.jpeg.progressive", "jpegzoo.jpeg.progressive_kernels",
              "jpegzoo.jpeg.scan_search", "jpegzoo.jpeg.optimize", "jpegzoo.cli.optimize",
              "jpegzoo.jpeg.trellis", "jpegzoo.jpeg.trellis_kernels", "jpegzoo.jpeg.coefficients",
+             "jpegzoo.jpeg.table_search", "jpegzoo.zoo.best_jpeg",
              "jpegzoo.methods", "jpegzoo.zoo", "jpegzoo.zoo.registry", "jpegzoo.imageio"]
 
 

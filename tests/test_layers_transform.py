@@ -564,7 +564,7 @@ def test_islow_idct_is_bit_exact_with_libjpeg_turbo(quality):
 
     from jpegzoo.jpeg.baseline import image_to_levels
     from jpegzoo.jpeg.writer import write_jpeg
-    from jpegzoo.layers.numerics.islow_dct import islow_idct
+    from jpegzoo.layers.islow_dct import islow_idct
 
     image = np.asarray(Image.open(os.path.join(os.path.dirname(__file__), "..", "jpegzoo",
                                                "data", "samples", "kodim14_crop256.png"))

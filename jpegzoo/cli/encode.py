@@ -75,9 +75,10 @@ def _add_method_options(parser):
     jpeg = parser.add_argument_group("JPEG options")
     targets = parser.add_mutually_exclusive_group()
     options = [
-        (jpeg, ["--subsampling"], dict(choices=("444", "422", "420"),
-                                       help="chroma subsampling (default 420; grey images "
-                                            "have none)")),
+        (jpeg, ["--subsampling"], dict(choices=("444", "422", "420", "auto"),
+                                       help="chroma subsampling (default 420, best: auto, "
+                                            "chosen per image; 422 not for best; grey "
+                                            "images have none)")),
         (jpeg, ["--optimize"], dict(action=argparse.BooleanOptionalAction,
                                     help="optimal Huffman tables for this image (default: "
                                          "the method's own; on for qtable, off for the "
@@ -97,6 +98,10 @@ def _add_method_options(parser):
                                           "default: calibrated to match libjpeg's SSIM at "
                                           "--quality); qtable: the generator's trade-off "
                                           "bpp + L * (1 - MS-SSIM) (larger = higher quality)")),
+        (targets, ["--target-psnr"], dict(type=positive_float("--target-psnr"),
+                                          metavar="DB",
+                                          help="the smallest file found whose decoded PSNR "
+                                               "(RGB, dB) reaches DB")),
         (targets, ["--target-ssim"], dict(type=positive_float("--target-ssim"),
                                           metavar="SSIM",
                                           help="the smallest file whose SSIM reaches SSIM")),
@@ -105,6 +110,14 @@ def _add_method_options(parser):
                                             help="the smallest file found whose decoded "
                                                  "MS-SSIM is at least T (default: the "
                                                  "MS-SSIM libjpeg reaches at --quality)")),
+        (targets, ["--target-ssimulacra2"], dict(type=float, metavar="S",
+                                                 help="the smallest file found whose "
+                                                      "decoded SSIMULACRA2 score reaches S "
+                                                      "(up to 100)")),
+        (parser, ["--tune"], dict(choices=("psnr", "ssim", "ms-ssim", "ssimulacra2"),
+                                  help="the metric the encoder minimizes bits for and "
+                                       "checks --quality with (default: the target's "
+                                       "metric, else ssim)")),
         (parser, ["--per-image"], dict(action="store_true", default=None,
                                        help="optimize the tables for this image by gradient "
                                             "descent (about 100x slower than the generator)")),

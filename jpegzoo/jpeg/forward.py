@@ -34,13 +34,18 @@ def frame_layout(height, width, tables, subsampling):
         for index, (table, factors) in enumerate(zip(tables, sampling))])
 
 
-def image_to_levels(pixels, tables, subsampling="420", dct_method="islow"):
-    """All levels of ``pixels`` as a :class:`JpegLevels` (int16 grids covering whole MCUs)."""
+def image_to_levels(pixels, tables, subsampling="420", dct_method="islow", quantize=True):
+    """All levels of ``pixels`` as a :class:`JpegLevels` (int16 grids covering whole MCUs).
+
+    ``quantize=False``: the unquantized integer DCT coefficients instead (libjpeg's scale,
+    8x the orthonormal DCT; at most 8 x 2048 in magnitude, so int16 holds them): the same
+    kernel with a quantization that keeps every value (``1 / 8q`` -> 1, ``4q`` -> 0); the
+    trellis's front end (:mod:`jpegzoo.jpeg.coefficients`)."""
     pixels = _kernel_pixels(pixels)
     frame = frame_layout(pixels.shape[0], pixels.shape[1], tables, subsampling)
     mcu_rows = frame.mcu_grid()[0]
     grids = _grids(frame, mcu_rows)
-    _transform(pixels, frame, dct_method, 0, mcu_rows, grids)
+    _transform(pixels, frame, dct_method, 0, mcu_rows, grids, quantize)
     for comp, grid in zip(frame.components, grids):
         comp.levels = grid
     return frame
@@ -79,9 +84,10 @@ def _grids(frame, mcu_rows):
             for c in frame.components]
 
 
-def _transform(pixels, frame, dct_method, first, last, grids):
+def _transform(pixels, frame, dct_method, first, last, grids, quantize=True):
     """Run the kernel over MCU rows ``first .. last-1`` of ``pixels`` (from
-    :func:`_kernel_pixels`) into ``grids``."""
+    :func:`_kernel_pixels`) into ``grids`` (``quantize=False``: see
+    :func:`image_to_levels`)."""
     from jpegzoo.jpeg import forward_kernels as kernels  # numba: loaded by the first encode
 
     if dct_method not in DCT_METHODS:
@@ -91,6 +97,10 @@ def _transform(pixels, frame, dct_method, first, last, grids):
     repeats = (1, 1, kernels.TABLE_COLUMNS // 8)
     recips = np.tile((1.0 / (8 * qtables)).astype(np.float32).reshape(-1, 8, 8), repeats)
     halves = np.tile((4 * qtables).reshape(-1, 8, 8), repeats)
+    if not quantize:
+        if dct_method != "islow":
+            raise ValueError("unquantized coefficients come from the islow DCT only")
+        recips, halves = np.ones_like(recips), np.zeros_like(halves)
     luma = grids[0]
     cb, cr = (grids[1], grids[2]) if len(grids) == 3 else (luma, luma)
     kernels.transform_mcu_rows(pixels, first, last, v, h, qtables, recips, halves,

@@ -74,6 +74,8 @@ class TrellisOptions:
         missing_bits: price in bits of a symbol the estimated table has no code for.
         ssim_strength: exponent of the SSIM block weights (:func:`ssim_block_weights`)
             that multiply each block's weight in :func:`encode_levels` (0: none).
+        frequency_weights: 64 natural-order factors multiplying the coefficients'
+            weights (e.g. a perceptual falloff with frequency), or None.
     """
 
     lambda_log_scale1: float = 14.75
@@ -85,6 +87,7 @@ class TrellisOptions:
     chroma_weight: float = 1.0
     missing_bits: float = 16.0
     ssim_strength: float = 0.0
+    frequency_weights: tuple | None = None
 
     def __post_init__(self):
         if self.weighting not in WEIGHTINGS:
@@ -97,6 +100,9 @@ class TrellisOptions:
                                                or self.dc_candidates % 2 == 0):
             raise ValueError(f"dc_candidates must be a positive odd number, "
                              f"got {self.dc_candidates}")
+        if self.frequency_weights is not None and (len(self.frequency_weights) != 64 or min(
+                self.frequency_weights) <= 0):
+            raise ValueError("frequency_weights must be 64 positive factors")
 
 
 #: Named settings, all with the same rate-distortion core. ``mozjpeg``: mozjpeg 4's
@@ -198,6 +204,8 @@ def _quantize(x, q, lambdas, restart, ac_bits, dc_bits, options):
     from jpegzoo.jpeg.trellis_kernels import ac_trellis, dc_trellis
 
     weights = coefficient_weights(q, options.weighting)
+    if options.frequency_weights is not None:
+        weights = weights * np.asarray(options.frequency_weights, dtype=np.float64)
     levels = np.empty(x.shape, dtype=np.int32)
     costs = np.empty(x.shape[0])
     ac_trellis(x, q, ZIGZAG.astype(np.int64), lambdas, weights, ac_bits, levels, costs)

@@ -20,7 +20,7 @@ _EXPORTS = {
     "entropy_models": ["FactorizedEntropyModel", "GaussianConditional", "default_scale_table"],
     "gdn": ["GDN", "IGDN", "lower_bound"],
     "numerics.huffman": ["STD_AC_TABLES", "STD_DC_TABLES", "HuffmanTable", "optimal_table"],
-    "numerics.islow_dct": ["islow_fdct", "islow_idct"],
+    "islow_dct": ["islow_fdct", "islow_idct"],
     "jpeg_transform": ["JpegAnalysis", "JpegSynthesis", "compiled_analysis",
                        "compiled_transform", "mcu_size"],
     "quantization": ["Dequantize", "Quantize"],

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from jpegzoo.layers.numerics.islow_dct import islow_fdct
+from jpegzoo.layers.islow_dct import islow_fdct
 
 BLOCK = 8
 

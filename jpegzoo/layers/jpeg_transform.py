@@ -27,7 +27,7 @@ from jpegzoo.layers.dct import (
     image_from_blocks,
     pad_to_multiple,
 )
-from jpegzoo.layers.numerics.islow_dct import islow_idct
+from jpegzoo.layers.islow_dct import islow_idct
 from jpegzoo.layers.numerics.standard import chroma_factors, component_qtables  # noqa: F401
 from jpegzoo.layers.quantization import Dequantize, Quantize
 from jpegzoo.layers.subsampling import ChromaSubsample, ChromaUpsample

@@ -86,6 +86,10 @@ class MethodSpec:
             (``jpegzoo decode --iterations`` for progressive files).
         replaces_quality: those of ``options`` that set the operating point instead of
             ``quality`` (which is then not used: ``target_ssim``, say).
+        needs_tensorflow: whether encoding imports TensorFlow.
+        jpeg_options: the JPEG options (:data:`jpegzoo.methods.JPEG_OPTIONS`) it takes;
+            None: all of them for ``.jpg`` outputs. A codec that lists ``progressive``
+            among its ``options`` writes its scans itself.
     """
 
     alias: str
@@ -96,6 +100,8 @@ class MethodSpec:
     quality: QualityScale = IJG_QUALITY
     decode_options: tuple = ()
     replaces_quality: tuple = ()
+    needs_tensorflow: bool = True
+    jpeg_options: tuple = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,19 @@ register("qtable_generator", "jpegzoo.zoo.qtable_generator.generator:build_qtabl
              options=("lam", "target_msssim", "per_image", "rdo"),
              replaces_quality=("lam", "target_msssim")),
          trainer="jpegzoo.training.qtable_generator:train")
+register("best_jpeg", "jpegzoo.zoo.best_jpeg.method:build_codec",
+         "the best JPEG encoder: per-image rate-distortion tables (RD-OPT), trellis levels, "
+         "searched progressive scans, per-image chroma subsampling; standard JPEG files",
+         loader="jpegzoo.zoo.best_jpeg.method:load_codec",
+         method=MethodSpec(
+             "best", "smallest standard JPEGs: per-image RD tables + trellis + scan search, "
+             "tuned for psnr/ssim/ms-ssim/ssimulacra2; quality = libjpeg's score at that "
+             "quality in fewer bytes",
+             options=("progressive", "tune", "lam", "target_psnr", "target_ssim",
+                      "target_msssim", "target_ssimulacra2"),
+             replaces_quality=("lam", "target_psnr", "target_ssim", "target_msssim",
+                               "target_ssimulacra2"),
+             needs_tensorflow=False, jpeg_options=("subsampling", "restart_interval")))
 register("compressive_ae", "jpegzoo.zoo.compressive_ae:build_compressive_ae",
          "learned codec: Balle-style GDN autoencoder with a factorized prior, 6 quality "
          "levels, range-coded .jzc files (Balle et al. 2017/2018)",

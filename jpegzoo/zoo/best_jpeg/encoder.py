@@ -1,0 +1,126 @@
+"""The rate-distortion core of ``--method best``: one image, one trade-off ``mu``.
+
+At a trade-off ``mu`` (bits per unit of the tune's weighted squared pixel error,
+:mod:`.tunes`) the encoder
+
+1. computes libjpeg-turbo's unquantized DCT coefficients of the image at the chosen
+   chroma subsampling (:mod:`jpegzoo.jpeg.coefficients`);
+2. chooses the luma and chroma quantization tables that minimize ``bits + mu *
+   distortion`` for this image (:func:`jpegzoo.jpeg.table_search.rd_qtable`, RD-OPT);
+3. chooses the levels with the trellis at the same ``mu`` and weights
+   (:func:`jpegzoo.jpeg.trellis.encode_levels`, ``weighting="sse"``), with Huffman tables
+   re-estimated from the levels;
+4. is written as baseline JPEG with optimal Huffman tables while searching (the pixels do
+   not depend on the scans), and finally as progressive JPEG with searched scans
+   (:mod:`jpegzoo.jpeg.scan_search`) or optimized baseline.
+
+Sources: RD-OPT (Ratnakar and Livny, DCC 1995) for the tables, mozjpeg's trellis (Crouse
+and Ramchandran, IEEE TIP 1997) for the levels, mozjpeg's ``optimize_scans`` for the
+scans. Departure: one Lagrangian ``mu`` ties the tables and the levels together (mozjpeg
+fixes its tables and ties the trellis's lambda to them); the tables' rate model assumes
+rounding, the levels are then trellis-chosen.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from jpegzoo.imageio import decode_jpeg
+from jpegzoo.jpeg import coefficients as forward
+from jpegzoo.jpeg import trellis
+from jpegzoo.jpeg.table_search import rd_qtable
+from jpegzoo.jpeg.writer import write_jpeg
+from jpegzoo.zoo.best_jpeg import tunes
+
+#: Table classes and the components that share each (luma; Cb and Cr).
+TABLE_CLASSES = ((0,), (1, 2))
+
+
+@dataclass
+class Trial:
+    """One encoding at one ``mu``: its levels (ready to write), baseline bytes (optimal
+    Huffman tables), decoded pixels and the tune's score of them."""
+
+    mu: float
+    subsampling: str
+    levels: object
+    data: bytes
+    score: float
+
+    @property
+    def size(self):
+        return len(self.data)
+
+
+class Image:
+    """One image prepared for encoding at many ``mu`` with one tune: its pixels, and per
+    subsampling its coefficients and block weights (computed once)."""
+
+    def __init__(self, pixels, tune):
+        self.pixels = pixels
+        self.tune = tunes.measurable(tune, pixels.shape)
+        self.grey = pixels.ndim == 2 or pixels.shape[2] == 1
+        self._prepared = {}
+
+    def decoded(self, data):
+        """Pillow's decoding of ``data``, shaped as the pixels."""
+        return decode_jpeg(data).reshape(self.pixels.shape)
+
+    def prepared(self, subsampling):
+        """(layout, coefficient grids, per-component block weights or None)."""
+        key = "grey" if self.grey else subsampling
+        if key not in self._prepared:
+            layout = forward.empty_layout(self.pixels, np.ones((2, 64)), subsampling)
+            grids = forward.coefficients(self.pixels, layout)
+            weights = None
+            if self.tune.ssim_strength > 0:
+                weights = trellis.ssim_block_weights(self.pixels, layout,
+                                                     self.tune.ssim_strength)
+            self._prepared[key] = (layout, grids, weights)
+        return self._prepared[key]
+
+    def tables(self, mu, subsampling):
+        """int32 ``[2, 64]`` (luma, chroma) tables minimizing bits + ``mu`` x distortion
+        (grey: the luma table twice)."""
+        layout, grids, weights = self.prepared(subsampling)
+        gains = self._component_weights(layout)
+        tables = []
+        for components in TABLE_CLASSES:
+            components = [c for c in components if c < len(grids)]
+            if not components:
+                tables.append(tables[0])
+                continue
+            blocks, block_weights, starts = [], [], []
+            for c in components:
+                rows, cols = forward.real_grid(layout, c)
+                blocks.append(grids[c][:rows, :cols].reshape(-1, 64))
+                w = np.full(rows * cols, gains[c])
+                if weights is not None:
+                    w = w * weights[c][:rows, :cols].reshape(-1)
+                block_weights.append(w)
+                start = np.zeros(rows * cols, dtype=bool)
+                start[:1] = True
+                starts.append(start)
+            tables.append(rd_qtable(np.concatenate(blocks), np.concatenate(block_weights),
+                                    mu, self.tune.frequency_weights(), np.concatenate(starts)))
+        return np.stack(tables)
+
+    def _component_weights(self, layout):
+        gains = trellis.rgb_error_gains(layout)
+        return [g * (1.0 if i == 0 else self.tune.chroma_weight) for i, g in enumerate(gains)]
+
+    def trial(self, mu, subsampling, restart_interval=0):
+        """A :class:`Trial`: tables and trellis levels at ``mu``, baseline bytes, score."""
+        layout, _, weights = self.prepared(subsampling)
+        tables = self.tables(mu, subsampling)
+        options = trellis.TrellisOptions(
+            weighting="sse", lambda_log_scale1=12.0 + math.log2(mu * self._component_weights(
+                layout)[0] / 64.0), lambda_log_scale2=0.0,
+            chroma_weight=self.tune.chroma_weight, frequency_weights=self.tune.frequency_tuple())
+        levels = trellis.encode_levels(self.pixels, tables, subsampling, options,
+                                       block_weights=weights,
+                                       restart_interval=restart_interval)
+        data = write_jpeg(levels, optimize=True, restart_interval=restart_interval)
+        score = self.tune.score(self.pixels, self.decoded(data))
+        return Trial(mu, subsampling, levels, data, score)

@@ -1,0 +1,130 @@
+"""``--method best`` (jpegzoo.zoo.best_jpeg): standard files Pillow opens, holding the levels
+the encoder chose, targets met on the decoded file, fewer bytes than libjpeg at its
+quality, the same bytes every run, no TensorFlow."""
+
+import io
+import subprocess
+import sys
+from importlib.resources import files
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from jpegzoo import metrics, zoo
+from jpegzoo.imageio import decode_jpeg
+from jpegzoo.jpeg import read_jpeg
+from jpegzoo.jpeg.writer import write_jpeg
+from jpegzoo.reference_codecs import pillow_encode
+from jpegzoo.zoo.best_jpeg import search, tunes
+from jpegzoo.zoo.best_jpeg.encoder import Image
+from jpegzoo.zoo.best_jpeg.method import BestJpeg
+
+
+def _sample(name="kodim05_crop256.png", size=192):
+    path = files("jpegzoo") / "data" / "samples" / name
+    with PILImage.open(str(path)) as image:
+        return np.asarray(image.convert("RGB"))[:size, :size]
+
+
+def _pixels(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[:shape[0], :shape[1]]
+    base = 128 + 80 * np.sin(x / 4.0) * np.cos(y / 7.0)
+    if len(shape) == 3:
+        base = np.stack([base, np.roll(base, 2, axis=1), 255 - base][:shape[2]], -1)
+    return np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (7, 13, 3), (17, 9, 3), (33, 31), (8, 8, 1)])
+@pytest.mark.parametrize("subsampling", ["420", "444"])
+def test_files_hold_the_chosen_levels_and_open_in_pillow(shape, subsampling):
+    pixels = _pixels(shape)
+    prepared = Image(pixels.reshape(shape[0], shape[1], -1), tunes.get("ssim"))
+    trial = prepared.trial(0.01, subsampling)
+    for progressive in (True, False):
+        data = BestJpeg().compress(pixels, tune="ssim", lam=0.01, subsampling=subsampling,
+                                   progressive=progressive)
+        assert data == write_jpeg(trial.levels, optimize=True,
+                                  progressive="search" if progressive else False)
+        decoded = read_jpeg(data).levels
+        for ours, theirs in zip(decoded.components, trial.levels.components):
+            assert np.array_equal(ours.levels, theirs.levels)
+            assert np.array_equal(ours.qtable, theirs.qtable)
+        with PILImage.open(io.BytesIO(data)) as image:
+            image.load()
+            assert image.size == (shape[1], shape[0])
+            assert image.mode == ("L" if len(shape) == 2 or shape[2] == 1 else "RGB")
+
+
+@pytest.mark.parametrize("tune", list(tunes.TUNES))
+def test_quality_means_libjpegs_score_in_fewer_bytes(tune):
+    pixels = _sample()
+    data = BestJpeg().compress(pixels, 75, tune=tune)
+    reference = pillow_encode(pixels, 75, "420", optimize=True)
+    metric = tunes.get(tune).score
+    assert metric(pixels, decode_jpeg(data)) >= metric(pixels, decode_jpeg(reference))
+    assert len(data) < len(reference)
+
+
+@pytest.mark.parametrize("option, metric, target", [
+    ("target_psnr", metrics.psnr, 33.0), ("target_ssim", metrics.ssim, 0.93),
+    ("target_ssimulacra2", metrics.ssimulacra2, 70.0)])
+def test_targets_are_met_on_the_decoded_file(option, metric, target):
+    pixels = _sample()
+    data = BestJpeg().compress(pixels, **{option: target})
+    score = metric(pixels, decode_jpeg(data))
+    assert score >= target
+    # and not far above it (SSIMULACRA2 moves in steps of a point or two as tables change)
+    tune = tunes.get(tunes.TARGET_TUNES[option])
+    assert tune.linear(score) - tune.linear(target) < 10 * tune.tolerance
+
+
+def test_a_target_in_another_metric_than_the_tune_is_checked_in_its_own():
+    pixels = _sample()
+    data = BestJpeg().compress(pixels, tune="ssim", target_psnr=32.0)
+    assert metrics.psnr(pixels, decode_jpeg(data)) >= 32.0
+
+
+def test_auto_subsampling_is_never_larger_than_420_at_the_target():
+    pixels = _sample("kodim23_crop256.png")
+    auto = BestJpeg().compress(pixels, tune="psnr", target_psnr=36.0)
+    fixed = BestJpeg().compress(pixels, tune="psnr", target_psnr=36.0, subsampling="420")
+    assert len(auto) <= len(fixed)
+    assert metrics.psnr(pixels, decode_jpeg(auto)) >= 36.0
+
+
+def test_the_search_stays_in_its_bracket_and_reports_unreachable_targets():
+    prepared = Image(_pixels((24, 24, 3)), tunes.get("psnr"))
+    with pytest.raises(ValueError, match="out of reach"):
+        search.search_target(prepared, 99.0, "420", 0.01)
+    log = []
+    found = search.search_target(prepared, 30.0, "420", 0.01, log=log)
+    assert len(log) <= search.MAX_TRIALS and found.score >= 30.0
+    assert found.size == min(t.size for t in log if t.score >= 30.0)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(lam=0.01, target_psnr=30.0), "at most one"),
+    (dict(subsampling="422"), "subsampling"),
+    (dict(lam=-1.0), "positive"),
+    (dict(target_ssim=1.5), "target-ssim"),
+    (dict(tune="butteraugli"), "unknown tune"),
+    (dict(quality=0), "1..100")])
+def test_bad_options_are_refused_in_one_line(options, message):
+    with pytest.raises(ValueError, match=message) as error:
+        BestJpeg().compress(_pixels((16, 16, 3)), **options)
+    assert "\n" not in str(error.value)
+
+
+def test_same_bytes_in_another_process_and_no_tensorflow(tmp_path):
+    pixels = _pixels((40, 56, 3))
+    np.save(tmp_path / "pixels.npy", pixels)
+    here = zoo.load("best_jpeg").compress(pixels, 60)
+    script = ("import sys, numpy as np; from jpegzoo import zoo; "
+              f"p = np.load({str(tmp_path / 'pixels.npy')!r}); "
+              "sys.stdout.buffer.write(zoo.load('best_jpeg').compress(p, 60)); "
+              "assert 'tensorflow' not in sys.modules")
+    there = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True,
+                           timeout=300).stdout
+    assert there == here
