@@ -1,8 +1,10 @@
 """``jpegzoo optimize IN OUT``: re-code a JPEG file losslessly into fewer bytes -- the same
 DCT levels (hence the same pixels) with optimized Huffman tables and the progressive scans
-the search finds smallest (:func:`jpegzoo.jpeg.optimize.optimize_jpeg`). OUT is never
-larger than IN (IN's bytes are written when nothing is gained), is written atomically and
-never over IN.
+the search finds smallest (:func:`jpegzoo.jpeg.optimize.optimize_jpeg`); or, with
+``-q``/``--target-*``, re-quantize it in the DCT domain to the smallest file found that
+reaches the target against the decoded input
+(:func:`jpegzoo.zoo.best_jpeg.recompress.recompress_jpeg`). OUT is never larger than IN
+(IN's bytes are written when nothing is gained), is written atomically and never over IN.
 """
 
 from jpegzoo.cli import arguments
@@ -33,15 +35,46 @@ def add_parser(commands):
                         type=bounded_int("restart interval", 0, 65535, "MCUs"),
                         help="restart marker every MCUS MCUs of each scan (default 0: none, "
                              "as jpegtran)")
+    lossy = parser.add_argument_group(
+        "lossy (re-quantize in the DCT domain; scores against the decoded input)")
+    targets = lossy.add_mutually_exclusive_group()
+    targets.add_argument("--quality", "-q", type=bounded_int("--quality", 1, 100),
+                         metavar="Q", help="the score libjpeg-turbo reaches re-encoding IN "
+                                           "at IJG quality Q, in fewer bytes")
+    for metric, (flag, meta, what) in TARGETS.items():
+        targets.add_argument(flag, dest=metric, type=float, metavar=meta,
+                             help=f"the smallest file found whose {what} against IN "
+                                  f"reaches {meta}")
+    lossy.add_argument("--tune", choices=("psnr", "ssim", "ms-ssim", "ssimulacra2"),
+                       help="the error the tables and levels minimize (default: the "
+                            "target's metric, else ssim)")
     parser.set_defaults(run=run)
+
+
+#: The lossy targets: keyword -> (flag, metavar, what it measures).
+TARGETS = {"target_psnr": ("--target-psnr", "DB", "PSNR (dB)"),
+           "target_ssim": ("--target-ssim", "S", "SSIM"),
+           "target_msssim": ("--target-msssim", "S", "MS-SSIM"),
+           "target_ssimulacra2": ("--target-ssimulacra2", "S", "SSIMULACRA2 score")}
 
 
 def run(args):
     data = read_input(args.input, arguments.MAX_INPUT_BYTES)
     check_output(args.output, inputs=[args.input])
+    targets = {k: getattr(args, k) for k in TARGETS if getattr(args, k) is not None}
+    lossy = bool(targets) or args.quality is not None
+    if args.tune is not None and not lossy:
+        raise ValueError("--tune applies to lossy re-compression: give -q Q or a --target-*")
+    copy = "none" if args.strip else args.copy
     try:
-        result = optimize_jpeg(data, copy="none" if args.strip else args.copy,
-                               restart_interval=args.restart_interval)
+        if lossy:
+            from jpegzoo.zoo.best_jpeg.recompress import recompress_jpeg
+
+            result = recompress_jpeg(data, quality=args.quality or 75, tune=args.tune,
+                                     copy=copy, restart_interval=args.restart_interval,
+                                     **targets)
+        else:
+            result = optimize_jpeg(data, copy=copy, restart_interval=args.restart_interval)
     except ValueError as error:
         raise ValueError(f"{args.input}: {error}") from None
     except MemoryError:
@@ -52,6 +85,10 @@ def run(args):
               f"re-coding gained nothing (best {result.recoded_bytes} bytes)")
         return
     saved = result.input_bytes - len(result.data)
+    if result.mode == "requantized":
+        what = f"{result.metric} {result.score:.4f} against IN"
+    else:
+        what = f"{result.num_scans} scan(s), same pixels"
     print(f"{args.output}: {result.input_bytes} -> {len(result.data)} bytes "
           f"(-{saved} bytes, -{100 * saved / result.input_bytes:.2f} %), {result.mode}, "
-          f"{result.num_scans} scan(s), same pixels")
+          + what)

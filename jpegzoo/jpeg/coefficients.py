@@ -22,7 +22,7 @@ from jpegzoo.jpeg.structure import ComponentLevels, JpegLevels, ceil_div
 from jpegzoo.layers.numerics.standard import chroma_factors, component_qtables
 
 #: Luma sampling factors (h, v) -> the subsampling's name.
-_SUBSAMPLINGS = {(1, 1): "444", (2, 1): "422", (2, 2): "420"}
+SUBSAMPLINGS = {(1, 1): "444", (2, 1): "422", (2, 2): "420"}
 
 
 def empty_layout(pixels, qtables, subsampling="420"):
@@ -56,7 +56,7 @@ def coefficients(pixels, layout):
     docstring): a list of int32 ``[Hb, Wb, 64]``."""
     pixels = validate_pixels(pixels)
     ones = np.ones((len(layout.components), 64), dtype=np.int32)
-    subsampling = _SUBSAMPLINGS[tuple(layout.components[0].sampling)]
+    subsampling = SUBSAMPLINGS[tuple(layout.components[0].sampling)]
     frame = image_to_levels(pixels, ones, subsampling, quantize=False)
     out = []
     for index, comp in enumerate(frame.components):

@@ -70,20 +70,11 @@ def optimize_jpeg(data, copy="all", restart_interval=0):
     data = bytes(data)
     if not 0 <= int(restart_interval) <= 65535:
         raise ValueError("restart_interval must be in 0..65535 MCUs")
-    info = read_header(data)
-    _check_kind(info)
-    parsed = read_jpeg(data)
-    if not parsed.complete:
-        raise ValueError("progressive JPEG whose scans leave some coefficients incomplete "
-                         "(decoders smooth them; a complete re-coding would decode "
-                         "differently): not re-coded")
-    segments = _header_segments(data)
-    _check_colour(info, segments)
+    parsed = read_recodable(data)
     levels = parsed.levels
     for index, comp in enumerate(levels.components):
         comp.table_class = 0 if index == 0 else 1  # our own tables: luma 0, chroma 1
         fill_dummy_blocks(levels, index)
-    metadata = _metadata(data).selected(copy)
     levels.validate()
     coder = ScanCoder(levels, int(restart_interval))
     scans = search_script(coder)
@@ -94,12 +85,35 @@ def optimize_jpeg(data, copy="all", restart_interval=0):
     except ValueError:  # levels only a progressive point transform can code
         pass
     coded, mode, num_scans = min(candidates, key=lambda candidate: len(candidate[0]))
-    # the input's JFIF density in place of the writer's APP0, then the metadata
-    coded = with_metadata(coded[:2] + _jfif(segments) + coded[2 + len(jfif_app0()):],
-                          metadata)
+    coded = with_input_metadata(coded, data, copy)
     if len(coded) >= len(data):
         return Optimized(data, "input", len(data), len(coded), parsed.num_scans)
     return Optimized(coded, mode, len(data), len(coded), num_scans)
+
+
+def read_recodable(data):
+    """The :class:`~jpegzoo.jpeg.reader.ParsedJpeg` of JPEG bytes whose levels can be
+    written again (see the module docstring); ValueError naming what the file is
+    otherwise."""
+    info = read_header(data)
+    _check_kind(info)
+    parsed = read_jpeg(data)
+    if not parsed.complete:
+        raise ValueError("progressive JPEG whose scans leave some coefficients incomplete "
+                         "(decoders smooth them; a complete re-coding would decode "
+                         "differently): not re-coded")
+    _check_colour(info, _header_segments(data))
+    _metadata(data)  # unreadable metadata: refused before any work
+    return parsed
+
+
+def with_input_metadata(coded, data, copy="all"):
+    """``coded`` (bytes from :func:`~jpegzoo.jpeg.writer.write_jpeg`) with the input
+    ``data``'s JFIF density in place of the writer's APP0, then the input's metadata as
+    ``copy`` says."""
+    metadata = _metadata(data).selected(copy)
+    jfif = _jfif(_header_segments(data))
+    return with_metadata(coded[:2] + jfif + coded[2 + len(jfif_app0()):], metadata)
 
 
 def _check_kind(info):

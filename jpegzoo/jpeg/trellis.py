@@ -253,6 +253,19 @@ def encode_levels(image, qtables, subsampling="420", options: TrellisOptions = T
         ssim = ssim_block_weights(image, layout, options.ssim_strength)
         block_weights = ssim if block_weights is None else [
             np.asarray(w) * s for w, s in zip(block_weights, ssim)]
+    return quantize_grids(layout, grids, options, block_weights, restart_interval)
+
+
+def quantize_grids(layout, grids, options: TrellisOptions = TrellisOptions(),
+                   block_weights=None, restart_interval=0):
+    """Trellis-quantize unquantized coefficients: ``layout`` (a
+    :class:`~jpegzoo.jpeg.JpegLevels` with each component's table and sampling, e.g.
+    :func:`jpegzoo.jpeg.coefficients.empty_layout`) receives the levels of ``grids`` (per
+    component int ``[Hb, Wb, 64]``, libjpeg's scale, on its coded grid: from pixels,
+    :func:`jpegzoo.jpeg.coefficients.coefficients`, or the dequantized levels of a JPEG
+    file) and is returned. ``block_weights`` and ``restart_interval`` as in
+    :func:`encode_levels` (``options.ssim_strength`` is not applied here: it needs the
+    pixels)."""
     chains = _chains(layout, restart_interval)
     rounded = [forward.quantize(g, c.qtable) for g, c in zip(grids, layout.components)]
     _store(layout, rounded)

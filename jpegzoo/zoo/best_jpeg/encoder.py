@@ -53,6 +53,11 @@ class Trial:
         return len(self.data)
 
 
+def _name(layout):
+    """The subsampling name of ``layout`` ('444', '422', '420'; grey: '444')."""
+    return forward.SUBSAMPLINGS[tuple(layout.components[0].sampling)]
+
+
 class Image:
     """One image prepared for encoding at many ``mu`` with one tune: its pixels, and per
     subsampling its coefficients and block weights (computed once)."""
@@ -72,13 +77,15 @@ class Image:
         key = "grey" if self.grey else subsampling
         if key not in self._prepared:
             layout = forward.empty_layout(self.pixels, np.ones((2, 64)), subsampling)
-            grids = forward.coefficients(self.pixels, layout)
-            weights = None
-            if self.tune.ssim_strength > 0:
-                weights = trellis.ssim_block_weights(self.pixels, layout,
-                                                     self.tune.ssim_strength)
-            self._prepared[key] = (layout, grids, weights)
+            self._prepared[key] = (layout, forward.coefficients(self.pixels, layout),
+                                   self._block_weights(layout))
         return self._prepared[key]
+
+    def _block_weights(self, layout):
+        """Per component the tune's SSIM block weights on ``layout``'s grids, or None."""
+        if self.tune.ssim_strength == 0:
+            return None
+        return trellis.ssim_block_weights(self.pixels, layout, self.tune.ssim_strength)
 
     def tables(self, mu, subsampling):
         """int32 ``[2, 64]`` (luma, chroma) tables minimizing bits + ``mu`` x distortion
@@ -112,15 +119,53 @@ class Image:
 
     def trial(self, mu, subsampling, restart_interval=0):
         """A :class:`Trial`: tables and trellis levels at ``mu``, baseline bytes, score."""
-        layout, _, weights = self.prepared(subsampling)
+        layout, grids, weights = self.prepared(subsampling)
         tables = self.tables(mu, subsampling)
         options = trellis.TrellisOptions(
             weighting="sse", lambda_log_scale1=12.0 + math.log2(mu * self._component_weights(
                 layout)[0] / 64.0), lambda_log_scale2=0.0,
             chroma_weight=self.tune.chroma_weight, frequency_weights=self.tune.frequency_tuple())
-        levels = trellis.encode_levels(self.pixels, tables, subsampling, options,
-                                       block_weights=weights,
-                                       restart_interval=restart_interval)
+        levels = trellis.quantize_grids(
+            forward.empty_layout(self.pixels, tables, _name(layout)), grids, options,
+            block_weights=weights, restart_interval=restart_interval)
         data = write_jpeg(levels, optimize=True, restart_interval=restart_interval)
         score = self.tune.score(self.pixels, self.decoded(data))
         return Trial(mu, subsampling, levels, data, score)
+
+
+class CodedImage(Image):
+    """A JPEG file's image prepared for re-quantization: its dequantized coefficients
+    (level x table entry, libjpeg's scale) take the place of the pixels' DCT, its decoded
+    pixels are the reference the tune's score and SSIM weights are taken on, and its chroma
+    subsampling is kept (``subsampling`` arguments are ignored).
+
+    Args:
+        levels: the file's :class:`~jpegzoo.jpeg.JpegLevels` (1 component, or 3 with luma
+            sampling 1x1, 2x1 or 2x2 and chroma 1x1).
+        pixels: uint8 ``[H, W, C]``: the file decoded (Pillow).
+        tune: :class:`~.tunes.Tune`.
+    """
+
+    def __init__(self, levels, pixels, tune):
+        super().__init__(pixels, tune)
+        sampling = tuple(levels.components[0].sampling)
+        if sampling not in forward.SUBSAMPLINGS or any(
+                tuple(c.sampling) != (1, 1) for c in levels.components[1:]):
+            raise ValueError(f"re-quantizing needs 4:4:4, 4:2:2 or 4:2:0 sampling; this "
+                             f"file's luma is {sampling[0]}x{sampling[1]}")
+        self.subsampling = forward.SUBSAMPLINGS[sampling]
+        layout = forward.empty_layout(pixels, np.ones((2, 64)), self.subsampling)
+        grids = [8 * np.asarray(c.levels, np.int32) * np.asarray(c.qtable, np.int32)
+                 for c in levels.components]
+        for index, grid in enumerate(grids):  # only the blocks decoders show
+            rows, cols = forward.real_grid(layout, index)
+            grid[rows:] = 0
+            grid[:, cols:] = 0
+        self._prepared["grey" if self.grey else self.subsampling] = (
+            layout, grids, self._block_weights(layout))
+
+    def prepared(self, subsampling):
+        return super().prepared(self.subsampling)
+
+    def trial(self, mu, subsampling, restart_interval=0):
+        return super().trial(mu, self.subsampling, restart_interval)

@@ -16,7 +16,7 @@ for the encoder, :mod:`.search` for the searches and :mod:`.tunes` for the tunes
 """
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -67,51 +67,37 @@ class BestJpeg:
             restart_interval: MCUs per restart interval (0: none).
         """
         pixels = baseline.validate_pixels(image)
-        targets = {k: v for k, v in (("target_psnr", target_psnr), ("target_ssim", target_ssim),
-                                     ("target_msssim", target_msssim),
-                                     ("target_ssimulacra2", target_ssimulacra2))
-                   if v is not None}
-        if len(targets) + (lam is not None) > 1:
-            raise ValueError("give at most one of a lambda and a target")
         if subsampling not in SUBSAMPLINGS:
             raise ValueError(f"the best method's subsampling is one of "
                              f"{', '.join(SUBSAMPLINGS)}; got {subsampling!r}")
-        if tune is None:
-            tune = tunes.TARGET_TUNES[next(iter(targets))] if targets else DEFAULT_TUNE
-        chosen_tune = tunes.get(tune)
-        if targets:
-            # the tune weighs the error; the target's metric checks the file
-            chosen_tune = replace(chosen_tune,
-                                  metric=tunes.TARGET_METRICS[next(iter(targets))])
-        prepared = Image(pixels, chosen_tune)
-        if lam is not None:
-            if not lam > 0:
-                raise ValueError(f"lambda must be positive, got {lam}")
-            chosen = self._at_mu(prepared, float(lam), subsampling, restart_interval)
-        else:
-            if targets:
-                (name, target), = targets.items()
-                _check_target(name, target)
-                mu0 = initial_mu(75)
-            else:
-                target = self.reference_score(prepared, quality)
-                mu0 = initial_mu(quality)
-            chosen = self._at_target(prepared, float(target), subsampling, mu0,
-                                     restart_interval)
+        point = operating_point(quality, tune, lam, target_psnr=target_psnr,
+                                target_ssim=target_ssim, target_msssim=target_msssim,
+                                target_ssimulacra2=target_ssimulacra2)
+        chosen = self.choose(Image(pixels, point.tune), point, subsampling, restart_interval)
         return write_jpeg(chosen.levels, optimize=True, restart_interval=restart_interval,
                           progressive="search" if progressive in (None, True) else False)
+
+    def choose(self, prepared, point, subsampling, restart_interval=0):
+        """The :class:`~.encoder.Trial` of ``prepared`` (an :class:`~.encoder.Image`) at
+        :class:`OperatingPoint` ``point``."""
+        if point.lam is not None:
+            return self._at_mu(prepared, point.lam, subsampling, restart_interval)
+        if point.target is not None:
+            target, mu0 = point.target, initial_mu(75)
+        else:
+            target, mu0 = self.reference_score(prepared, point.quality), \
+                initial_mu(point.quality)
+        return self._at_target(prepared, float(target), subsampling, mu0, restart_interval)
 
     @staticmethod
     def reference_score(prepared, quality):
         """The tune's score of libjpeg-turbo's 4:2:0 file at IJG ``quality``."""
-        if not 1 <= int(quality) <= 100:
-            raise ValueError(f"quality must be an IJG quality 1..100, got {quality}")
         data = baseline.encode(prepared.pixels, int(quality), subsampling="420")
         return prepared.tune.score(prepared.pixels, prepared.decoded(data))
 
     @staticmethod
     def _at_target(prepared, target, subsampling, mu0, restart_interval):
-        first = "444" if subsampling == "444" else "420"
+        first = subsampling if subsampling in ("444", "422") else "420"
         trials = []
         chosen = search.search_target(prepared, target, first, mu0, restart_interval, trials)
         if subsampling != "auto" or prepared.grey:
@@ -132,11 +118,49 @@ class BestJpeg:
     @staticmethod
     def _at_mu(prepared, mu, subsampling, restart_interval):
         if subsampling != "auto" or prepared.grey:
-            return prepared.trial(mu, "444" if subsampling == "444" else "420",
-                                  restart_interval)
+            return prepared.trial(mu, subsampling, restart_interval)
         # at a fixed trade-off, the subsampling with the lower bits + mu * squared error
         candidates = [prepared.trial(mu, s, restart_interval) for s in ("420", "444")]
         return min(candidates, key=lambda t: _lagrangian(prepared, t))
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """What the user asked for: the tune (whose metric checks the file), and one of a
+    fixed trade-off ``lam``, a ``target`` score, or the IJG ``quality`` whose
+    libjpeg-turbo score is the target."""
+
+    tune: tunes.Tune
+    lam: float | None = None
+    target: float | None = None
+    quality: int | None = None
+
+
+def operating_point(quality=75, tune=None, lam=None, **targets) -> OperatingPoint:
+    """Check and resolve the options of :meth:`BestJpeg.compress` (``targets``: the
+    ``target_*`` keywords, None when not given); ValueError in one line."""
+    targets = {k: v for k, v in targets.items() if v is not None}
+    unknown = set(targets) - set(tunes.TARGET_METRICS)
+    if unknown:
+        raise ValueError(f"unknown targets {sorted(unknown)}")
+    if len(targets) + (lam is not None) > 1:
+        raise ValueError("give at most one of a lambda and a target")
+    if tune is None:
+        tune = tunes.TARGET_TUNES[next(iter(targets))] if targets else DEFAULT_TUNE
+    chosen = tunes.get(tune)
+    if lam is not None:
+        if not lam > 0:
+            raise ValueError(f"lambda must be positive, got {lam}")
+        return OperatingPoint(chosen, lam=float(lam))
+    if targets:
+        (name, target), = targets.items()
+        _check_target(name, target)
+        # the tune weighs the error; the target's metric checks the file
+        return OperatingPoint(replace(chosen, metric=tunes.TARGET_METRICS[name]),
+                              target=float(target))
+    if not 1 <= int(quality) <= 100:
+        raise ValueError(f"quality must be an IJG quality 1..100, got {quality}")
+    return OperatingPoint(chosen, quality=int(quality))
 
 
 def _lagrangian(prepared, trial):
