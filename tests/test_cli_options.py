@@ -108,14 +108,14 @@ def test_the_option_table_is_the_methods_data():
         method = methods.get(name)
         if method.suffix == ".jzc":
             assert method.accepted_options == ()
-    assert methods.accepting("restart_interval") == ["baseline", "mutated", "qtable"]
+    assert methods.accepting("restart_interval") == ["baseline", "best", "mutated", "qtable"]
 
 
 def test_help_names_the_methods_of_each_option_and_every_quality_range(capsys):
     status, out, _ = _run(capsys, "encode", "--help")
     assert status == 0
     text = " ".join(out.split())
-    assert "[baseline, mutated, qtable]" in text  # --restart-interval
+    assert "[baseline, best, mutated, qtable]" in text  # --restart-interval
     assert "[mutated]" in text and "[qtable]" in text
     for name in methods.names():
         scale = methods.get(name).quality

@@ -240,3 +240,28 @@ def test_command_line(tmp_path, capsys):
     assert "output path is the input file" in capsys.readouterr().err
     assert main(["optimize", str(tmp_path / "missing.jpg"), str(tmp_path / "x.jpg")]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.jpg", "in.jpg", "out.jpg"]
+
+
+def test_many_files_with_out_dir(tmp_path, capsys):
+    """A folder of JPEGs (other images ignored) re-coded under --out-dir, relative paths
+    kept, a broken file reported while the others finish, a second run resuming."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    originals = {"a.jpg": pillow_jpeg(photo(40, 56), "420", quality=90),
+                 "sub/b.jpeg": pillow_jpeg(photo(33, 17, grey=True), quality=75)}
+    for name, data in originals.items():
+        (folder / name).write_bytes(data)
+    Image.fromarray(photo(8, 8)).save(folder / "c.png")
+    (folder / "broken.jpg").write_bytes(originals["a.jpg"][:100])
+    out, summary = tmp_path / "out", tmp_path / "s.csv"
+    status = main(["optimize", str(folder), "-r", "--out-dir", str(out), "--summary",
+                   str(summary), "-j", "2"])
+    captured = capsys.readouterr()
+    assert status == 1 and "broken.jpg" in captured.err
+    for name, data in originals.items():
+        written = (out / name).with_suffix(".jpg").read_bytes()
+        assert written == optimize_jpeg(data).data
+    assert not (out / "c.jpg").exists()
+    assert summary.read_text().count("\n") == 4  # header + 3 JPEG inputs
+    status = main(["optimize", str(folder / "sub"), "--out-dir", str(out / "sub")])
+    assert status == 0 and "skipped" in capsys.readouterr().out

@@ -78,7 +78,8 @@ class Task(Protocol):
     """The work on one file, sent to worker processes (so it must pickle: a dataclass of
     plain values, say). ValueError (one line) for inputs it cannot use."""
 
-    #: The outputs' file suffix (``.jpg``).
+    #: The outputs' file suffix (``.jpg``). A task may also name the file endings it
+    #: takes from folders and globs (``input_suffixes``; default :data:`IMAGE_SUFFIXES`).
     suffix: str
 
     def prepare(self) -> None:
@@ -176,7 +177,8 @@ def run(args, task):
     status. ``args``: ``paths`` (inputs), the :func:`add_arguments` options and those of
     :func:`jpegzoo.cli.progress.add_arguments`."""
     show_progress = progress.enabled(args)
-    jobs = plan(args.paths, args.out_dir, task.suffix, args.recursive)
+    jobs = plan(args.paths, args.out_dir, task.suffix, args.recursive,
+                getattr(task, "input_suffixes", IMAGE_SUFFIXES))
     if args.summary:
         _check_summary(args.summary, jobs)
     start = time.perf_counter()
@@ -214,16 +216,17 @@ def one_file(task, source, output, show_progress=False, check=None):
 
 # --- plan ----------------------------------------------------------------------------------
 
-def plan(paths, out_dir, suffix, recursive=False):
-    """The :class:`Job` of every input under ``paths`` (files, folders, globs), outputs
-    under ``out_dir`` with ``suffix``, in a stable order; ValueError (one line) for
+def plan(paths, out_dir, suffix, recursive=False, inputs=IMAGE_SUFFIXES):
+    """The :class:`Job` of every input under ``paths`` (files, folders, globs; the files
+    of folders and globs: those ending in one of ``inputs``), outputs under ``out_dir``
+    with ``suffix``, in a stable order; ValueError (one line) for
     inputs that do not exist, no inputs at all, clashing outputs and an output folder
     that cannot be written (made if missing, once the inputs are known)."""
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise ValueError(f"{out_dir}: --out-dir is not a folder")
     jobs, made_by = [], {}
     for path in paths:
-        for source, relative in _inputs(path, recursive, out_dir):
+        for source, relative in _inputs(path, recursive, out_dir, inputs):
             output = os.path.join(out_dir, os.path.splitext(relative)[0] + suffix)
             key = os.path.normcase(os.path.abspath(output))
             if key in made_by:
@@ -237,39 +240,37 @@ def plan(paths, out_dir, suffix, recursive=False):
             jobs.append(Job(source, output))
     if not jobs:
         raise ValueError(f"no images in {', '.join(paths)} (images: "
-                         f"{', '.join(IMAGE_SUFFIXES)}; -r for subfolders)")
+                         f"{', '.join(inputs)}; -r for subfolders)")
     _make_out_dir(out_dir)
     return jobs
 
 
-def _inputs(path, recursive, out_dir):
+def _inputs(path, recursive, out_dir, suffixes):
     """(source, path relative to its root) of each input ``path`` names, sorted."""
     if os.path.isdir(path):
-        return [(s, os.path.relpath(s, path)) for s in _folder_images(path, recursive, out_dir)]
+        return [(s, os.path.relpath(s, path))
+                for s in _folder_images(path, recursive, out_dir, suffixes)]
     if os.path.isfile(path):
         return [(path, os.path.basename(path))]
     if glob.has_magic(path):
         root = _glob_root(path)
         found = sorted(p for p in glob.glob(path, recursive=True)
-                       if os.path.isfile(p) and _is_image(p) and not _inside(p, out_dir))
+                       if os.path.isfile(p) and p.lower().endswith(suffixes)
+                       and not _inside(p, out_dir))
         if not found:
             raise ValueError(f"{path}: no image file matches")
         return [(s, os.path.relpath(s, root)) for s in found]
     raise ValueError(f"{path}: no such file or folder")
 
 
-def _folder_images(folder, recursive, out_dir):
+def _folder_images(folder, recursive, out_dir, suffixes):
     found = []
     for parent, folders, files in os.walk(folder):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and recursive
                             and not _inside(os.path.join(parent, f), out_dir))
         found += [os.path.join(parent, f) for f in sorted(files)
-                  if not f.startswith(".") and _is_image(f)]
+                  if not f.startswith(".") and f.lower().endswith(suffixes)]
     return found
-
-
-def _is_image(name):
-    return name.lower().endswith(IMAGE_SUFFIXES)
 
 
 def _inside(path, folder):

@@ -7,24 +7,34 @@ reaches the target against the decoded input
 (IN's bytes are written when nothing is gained), is written atomically and never over IN.
 """
 
-from jpegzoo.cli import arguments
+from dataclasses import dataclass
+
+from jpegzoo.cli import arguments, batch, progress
 from jpegzoo.cli.arguments import bounded_int, read_input
-from jpegzoo.imageio import check_output, write_atomic
 from jpegzoo.jpeg.metadata import COPY_CHOICES
-from jpegzoo.jpeg.optimize import optimize_jpeg
+from jpegzoo.jpeg.optimize import optimize_jpeg, read_recodable
+
+USAGE = ("jpegzoo optimize [options] IN OUT\n"
+         "       jpegzoo optimize [options] IN [IN ...] --out-dir DIR [-r] [-j N] [--force] "
+         "[--summary CSV] [--metrics]")
+#: The files ``optimize`` takes from folders and globs.
+JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif")
 
 
 def add_parser(commands):
     parser = commands.add_parser(
-        "optimize", help="re-code a JPEG file losslessly into fewer bytes (same pixels)",
+        "optimize", usage=USAGE,
+        help="re-code a JPEG file losslessly into fewer bytes (same pixels), or lossily to "
+             "a target; many files with --out-dir",
         description="Re-code IN (a baseline, extended or progressive 8-bit Huffman JPEG) "
                     "with the same DCT levels -- hence the same decoded pixels -- into "
                     "the smallest of an optimized baseline and a scan-searched "
                     "progressive file. OUT is never larger than IN: when nothing is "
                     "gained, IN's bytes are written. Arithmetic-coded, lossless, "
                     "12-bit, CMYK and RGB-coded files are refused.")
-    parser.add_argument("input", metavar="IN")
-    parser.add_argument("output", metavar="OUT")
+    parser.add_argument("paths", nargs="+", metavar="IN",
+                        help="the input JPEG and OUT; with --out-dir, the inputs (files, "
+                             "folders, globs)")
     parser.add_argument("--copy", choices=COPY_CHOICES, default="all",
                         help="metadata of IN kept, as jpegtran's -copy: all (EXIF with its "
                              "orientation, ICC profile, XMP, comment; the default), icc "
@@ -48,6 +58,8 @@ def add_parser(commands):
     lossy.add_argument("--tune", choices=("psnr", "ssim", "ms-ssim", "ssimulacra2"),
                        help="the error the tables and levels minimize (default: the "
                             "target's metric, else ssim)")
+    progress.add_arguments(parser)
+    batch.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -59,36 +71,84 @@ TARGETS = {"target_psnr": ("--target-psnr", "DB", "PSNR (dB)"),
 
 
 def run(args):
-    data = read_input(args.input, arguments.MAX_INPUT_BYTES)
-    check_output(args.output, inputs=[args.input])
     targets = {k: getattr(args, k) for k in TARGETS if getattr(args, k) is not None}
     lossy = bool(targets) or args.quality is not None
     if args.tune is not None and not lossy:
         raise ValueError("--tune applies to lossy re-compression: give -q Q or a --target-*")
-    copy = "none" if args.strip else args.copy
-    try:
-        if lossy:
-            from jpegzoo.zoo.best_jpeg.recompress import recompress_jpeg
+    options = dict(targets, quality=args.quality, tune=args.tune) if lossy else {}
+    task = OptimizeTask(options, "none" if args.strip else args.copy, args.restart_interval)
+    if args.out_dir is not None:
+        return batch.run(args, task)
+    batch.check_single(args)
+    if len(args.paths) != 2:
+        raise ValueError("give IN OUT for one file, or the inputs (files, folders, globs) "
+                         "and --out-dir DIR")
+    source, output = args.paths
+    picture, data = batch.one_file(task, source, output, progress.enabled(args))
+    print(f"{output}: " + task.describe(picture, data))
 
-            result = recompress_jpeg(data, quality=args.quality or 75, tune=args.tune,
-                                     copy=copy, restart_interval=args.restart_interval,
-                                     **targets)
+
+@dataclass(frozen=True)
+class OptimizeTask:
+    """Re-coding one JPEG file (a :class:`jpegzoo.cli.batch.Task`): losslessly, or with
+    ``options`` (``quality``, ``tune``, ``target_*``) lossily."""
+
+    options: dict
+    copy: str = "all"
+    restart_interval: int = 0
+    suffix: str = ".jpg"
+    input_suffixes: tuple = JPEG_SUFFIXES
+
+    def prepare(self):
+        """Nothing to load (no TensorFlow, no weights)."""
+
+    def read(self, source):
+        from jpegzoo.imageio import decode_jpeg
+
+        data = read_input(source, arguments.MAX_INPUT_BYTES)
+        try:
+            read_recodable(data)  # what cannot be re-coded is refused before any work
+            pixels = decode_jpeg(data)
+        except (ValueError, OSError) as error:
+            raise ValueError(f"{source}: {error}") from None
+        return batch.Picture(pixels, {"data": data, "source": source})
+
+    def write(self, picture):
+        data, source = picture.context["data"], picture.context["source"]
+        try:
+            if self.options:
+                from jpegzoo.zoo.best_jpeg.recompress import recompress_jpeg
+
+                options = dict(self.options, quality=self.options.get("quality") or 75)
+                result = recompress_jpeg(data, copy=self.copy,
+                                         restart_interval=self.restart_interval, **options)
+            else:
+                result = optimize_jpeg(data, copy=self.copy,
+                                       restart_interval=self.restart_interval)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
+        except MemoryError:
+            raise ValueError(f"{source}: not enough memory to re-code it") from None
+        picture.context["result"] = result
+        return result.data
+
+    def decode(self, data):
+        from jpegzoo.imageio import decode_jpeg
+
+        return decode_jpeg(data)
+
+    @staticmethod
+    def describe(picture, data):
+        """One line on what became of the file."""
+        result = picture.context["result"]
+        source = picture.context["source"]
+        if result.mode == "input":
+            return (f"{result.input_bytes} bytes, a copy of {source}: re-coding gained "
+                    f"nothing (best {result.recoded_bytes} bytes)")
+        saved = result.input_bytes - len(data)
+        if result.mode == "requantized":
+            what = f"{result.metric} {result.score:.4f} against IN"
         else:
-            result = optimize_jpeg(data, copy=copy, restart_interval=args.restart_interval)
-    except ValueError as error:
-        raise ValueError(f"{args.input}: {error}") from None
-    except MemoryError:
-        raise ValueError(f"{args.input}: not enough memory to re-code it") from None
-    write_atomic(args.output, result.data, inputs=[args.input])
-    if result.mode == "input":
-        print(f"{args.output}: {result.input_bytes} bytes, a copy of {args.input}: "
-              f"re-coding gained nothing (best {result.recoded_bytes} bytes)")
-        return
-    saved = result.input_bytes - len(result.data)
-    if result.mode == "requantized":
-        what = f"{result.metric} {result.score:.4f} against IN"
-    else:
-        what = f"{result.num_scans} scan(s), same pixels"
-    print(f"{args.output}: {result.input_bytes} -> {len(result.data)} bytes "
-          f"(-{saved} bytes, -{100 * saved / result.input_bytes:.2f} %), {result.mode}, "
-          + what)
+            what = f"{result.num_scans} scan(s), same pixels"
+        return (f"{result.input_bytes} -> {len(data)} bytes (-{saved} bytes, "
+                f"-{100 * saved / result.input_bytes:.2f} %), {result.mode}, " + what)
