@@ -40,40 +40,70 @@ COARSE = 4
 
 def rd_qtable(blocks, block_weights, mu, frequency_weights=None, chain_starts=None,
               steps=CANDIDATE_STEPS):
-    """The table minimizing ``R + mu * D`` (module docstring) for ``blocks``.
+    """The table minimizing ``R + mu * D`` (module docstring) for ``blocks``; a shorthand
+    for ``TableSearch(blocks, block_weights, chain_starts, steps).table(mu,
+    frequency_weights)`` (keep the :class:`TableSearch` to search at many ``mu``)."""
+    return TableSearch(blocks, block_weights, chain_starts, steps).table(mu, frequency_weights)
+
+
+class TableSearch:
+    """The statistics one table's search needs, gathered once for its blocks; then
+    :meth:`table` at any ``mu`` costs a scan over the distinct coefficient magnitudes of
+    each position (an AC position's rate and error depend on its magnitudes only: each
+    magnitude is kept once with its count and the sum of its blocks' weights), and one
+    over the blocks for the DC (its rate depends on the differences along the chain).
 
     Args:
         blocks: ``[N, 64]`` unquantized coefficients of the blocks that share the table
             (natural order, libjpeg's scale), each component's blocks in coding order.
         block_weights: float ``[N]``: the weight of each block's squared pixel error.
-        mu: bits per unit weighted squared error (> 0).
-        frequency_weights: float ``[64]`` natural-order weight of each coefficient's
-            error (default 1).
         chain_starts: bool ``[N]``: where a DC prediction chain starts (a component's
             first block; default: the first block only).
         steps: int candidate steps, ascending, within 1..255.
-
-    Returns:
-        int32 ``[64]`` natural-order table.
     """
-    x = np.asarray(blocks, dtype=np.float64).reshape(-1, 64)
-    n = x.shape[0]
-    x = np.ascontiguousarray(x.T)  # [64, N]: each position's values contiguous
-    if not mu > 0:
-        raise ValueError(f"mu must be positive, got {mu}")
-    weights = np.ascontiguousarray(block_weights, dtype=np.float64).reshape(n) / 64.0
-    freq = np.ones(64) if frequency_weights is None else \
-        np.ascontiguousarray(frequency_weights, dtype=np.float64).reshape(64)
-    starts = np.zeros(n, dtype=np.bool_) if chain_starts is None else \
-        np.ascontiguousarray(chain_starts, dtype=np.bool_).reshape(n)
-    if n:
-        starts[0] = True
-    steps = np.ascontiguousarray(steps, dtype=np.int64)
-    if steps.min() < 1 or steps.max() > 255:
-        raise ValueError("candidate steps must lie in 1..255")
-    table = np.empty(64, dtype=np.int32)
-    _search(x, weights, float(mu), freq, starts, steps, table)
-    return table
+
+    def __init__(self, blocks, block_weights, chain_starts=None, steps=CANDIDATE_STEPS):
+        x = np.asarray(blocks, dtype=np.float64).reshape(-1, 64)
+        n = x.shape[0]
+        weights = np.asarray(block_weights, dtype=np.float64).reshape(n) / 64.0
+        starts = np.zeros(n, dtype=np.bool_) if chain_starts is None else \
+            np.array(chain_starts, dtype=np.bool_).reshape(n)
+        if n:
+            starts[0] = True
+        self.steps = np.ascontiguousarray(steps, dtype=np.int64)
+        if self.steps.size == 0 or self.steps.min() < 1 or self.steps.max() > 255:
+            raise ValueError("candidate steps must lie in 1..255")
+        self.dc = np.ascontiguousarray(x[:, 0])
+        self.dc_weights = weights
+        self.starts = starts
+        values, counts, sums, offsets = [], [], [], [0]
+        for k in range(1, 64):
+            magnitudes, inverse = np.unique(np.abs(x[:, k]), return_inverse=True)
+            values.append(magnitudes)
+            counts.append(np.bincount(inverse, minlength=magnitudes.size))
+            sums.append(np.bincount(inverse, weights, minlength=magnitudes.size))
+            offsets.append(offsets[-1] + magnitudes.size)
+        self.values = np.concatenate(values) if n else np.zeros(0)
+        self.counts = np.concatenate(counts).astype(np.int64) if n else np.zeros(0, np.int64)
+        self.sums = np.concatenate(sums) if n else np.zeros(0)
+        self.offsets = np.array(offsets, dtype=np.int64)
+
+    def table(self, mu, frequency_weights=None):
+        """int32 ``[64]`` natural-order table minimizing ``R + mu * D`` (module docstring).
+
+        Args:
+            mu: bits per unit weighted squared error (> 0).
+            frequency_weights: float ``[64]`` natural-order weight of each coefficient's
+                error (default 1).
+        """
+        if not mu > 0:
+            raise ValueError(f"mu must be positive, got {mu}")
+        freq = np.ones(64) if frequency_weights is None else \
+            np.ascontiguousarray(frequency_weights, dtype=np.float64).reshape(64)
+        table = np.empty(64, dtype=np.int32)
+        _search(self.dc, self.dc_weights, self.starts, self.values, self.counts, self.sums,
+                self.offsets, float(mu), freq, self.steps, table)
+        return table
 
 
 @numba.njit(cache=True)
@@ -100,47 +130,70 @@ def _category_bits(counts, total):
 
 
 @numba.njit(cache=True)
-def _cost(x, k, step, weights, mu, freq, starts, counts):
-    """``R + mu * D`` of position ``k`` (``x`` is ``[64, N]``) rounded to ``step``."""
+def _dc_cost(dc, weights, starts, step, mu, categories):
+    """``R + mu * D`` of the DC entry at ``step``: differences along the chains."""
     divisor = 8.0 * step
-    counts[:] = 0
+    categories[:] = 0
     distortion = 0.0
     previous = 0
-    for b in range(x.shape[1]):
-        value = x[k, b]
+    for b in range(dc.size):
+        value = dc[b]
         level = int(np.floor(abs(value) / divisor + 0.5))
         if value < 0:
             level = -level
         error = value - divisor * level
         distortion += weights[b] * error * error
-        if k == 0:
-            if starts[b]:
-                previous = 0
-            counts[_size(level - previous)] += 1
-            previous = level
-        else:
-            counts[_size(level)] += 1
-    return _category_bits(counts, x.shape[1]) + mu * freq[k] * distortion
+        if starts[b]:
+            previous = 0
+        categories[_size(level - previous)] += 1
+        previous = level
+    return _category_bits(categories, dc.size) + mu * distortion
 
 
 @numba.njit(cache=True)
-def _search(x, weights, mu, freq, starts, steps, table):
+def _ac_cost(values, counts, sums, first, last, total, step, mu, categories):
+    """``R + mu * D`` of an AC entry at ``step`` from its distinct magnitudes
+    ``values[first:last]`` with their counts and weight sums."""
+    divisor = 8.0 * step
+    categories[:] = 0
+    distortion = 0.0
+    for i in range(first, last):
+        level = int(np.floor(values[i] / divisor + 0.5))
+        error = values[i] - divisor * level
+        distortion += sums[i] * error * error
+        categories[_size(level)] += counts[i]
+    return _category_bits(categories, total) + mu * distortion
+
+
+@numba.njit(cache=True)
+def _cost(k, step, dc, weights, starts, values, counts, sums, offsets, mu, freq,
+          categories):
+    if k == 0:
+        return _dc_cost(dc, weights, starts, step, mu * freq[0], categories)
+    return _ac_cost(values, counts, sums, offsets[k - 1], offsets[k], dc.size, step,
+                    mu * freq[k], categories)
+
+
+@numba.njit(cache=True)
+def _search(dc, weights, starts, values, counts, sums, offsets, mu, freq, steps, table):
     """Per position, the best of every ``COARSE``-th candidate step, then of the
     candidates around it (the cost is unimodal in the step up to noise)."""
-    counts = np.zeros(17, dtype=np.int64)
+    categories = np.zeros(17, dtype=np.int64)
     m = steps.size
     for k in range(64):
         best_cost = np.inf
         best = 0
         for i in range(0, m, COARSE):
-            cost = _cost(x, k, steps[i], weights, mu, freq, starts, counts)
+            cost = _cost(k, steps[i], dc, weights, starts, values, counts, sums, offsets,
+                         mu, freq, categories)
             if cost < best_cost:
                 best_cost = cost
                 best = i
         centre = best
         for i in range(max(0, centre - COARSE + 1), min(m, centre + COARSE)):
             if i % COARSE:
-                cost = _cost(x, k, steps[i], weights, mu, freq, starts, counts)
+                cost = _cost(k, steps[i], dc, weights, starts, values, counts, sums,
+                             offsets, mu, freq, categories)
                 if cost < best_cost:
                     best_cost = cost
                     best = i

@@ -29,7 +29,7 @@ import numpy as np
 from jpegzoo.imageio import decode_jpeg
 from jpegzoo.jpeg import coefficients as forward
 from jpegzoo.jpeg import trellis
-from jpegzoo.jpeg.table_search import rd_qtable
+from jpegzoo.jpeg.table_search import TableSearch
 from jpegzoo.jpeg.writer import write_jpeg
 from jpegzoo.zoo.best_jpeg import tunes
 
@@ -67,6 +67,7 @@ class Image:
         self.tune = tunes.measurable(tune, pixels.shape)
         self.grey = pixels.ndim == 2 or pixels.shape[2] == 1
         self._prepared = {}
+        self._searches = {}
 
     def decoded(self, data):
         """Pillow's decoding of ``data``, shaped as the pixels."""
@@ -90,28 +91,38 @@ class Image:
     def tables(self, mu, subsampling):
         """int32 ``[2, 64]`` (luma, chroma) tables minimizing bits + ``mu`` x distortion
         (grey: the luma table twice)."""
-        layout, grids, weights = self.prepared(subsampling)
-        gains = self._component_weights(layout)
-        tables = []
-        for components in TABLE_CLASSES:
-            components = [c for c in components if c < len(grids)]
-            if not components:
-                tables.append(tables[0])
-                continue
-            blocks, block_weights, starts = [], [], []
-            for c in components:
-                rows, cols = forward.real_grid(layout, c)
-                blocks.append(grids[c][:rows, :cols].reshape(-1, 64))
-                w = np.full(rows * cols, gains[c])
-                if weights is not None:
-                    w = w * weights[c][:rows, :cols].reshape(-1)
-                block_weights.append(w)
-                start = np.zeros(rows * cols, dtype=bool)
-                start[:1] = True
-                starts.append(start)
-            tables.append(rd_qtable(np.concatenate(blocks), np.concatenate(block_weights),
-                                    mu, self.tune.frequency_weights(), np.concatenate(starts)))
-        return np.stack(tables)
+        searches = self._table_searches(subsampling)
+        tables = [search.table(mu, self.tune.frequency_weights()) for search in searches]
+        return np.stack(tables if len(tables) == 2 else tables * 2)
+
+    def _table_searches(self, subsampling):
+        """Per table class a :class:`~jpegzoo.jpeg.table_search.TableSearch` of its
+        components' real blocks (built once per subsampling)."""
+        key = "grey" if self.grey else subsampling
+        if key not in self._searches:
+            layout, grids, weights = self.prepared(subsampling)
+            gains = self._component_weights(layout)
+            searches = []
+            for components in TABLE_CLASSES:
+                components = [c for c in components if c < len(grids)]
+                if not components:
+                    continue
+                blocks, block_weights, starts = [], [], []
+                for c in components:
+                    rows, cols = forward.real_grid(layout, c)
+                    blocks.append(grids[c][:rows, :cols].reshape(-1, 64))
+                    w = np.full(rows * cols, gains[c])
+                    if weights is not None:
+                        w = w * weights[c][:rows, :cols].reshape(-1)
+                    block_weights.append(w)
+                    start = np.zeros(rows * cols, dtype=bool)
+                    start[:1] = True
+                    starts.append(start)
+                searches.append(TableSearch(np.concatenate(blocks),
+                                            np.concatenate(block_weights),
+                                            np.concatenate(starts)))
+            self._searches[key] = searches
+        return self._searches[key]
 
     def _component_weights(self, layout):
         gains = trellis.rgb_error_gains(layout)

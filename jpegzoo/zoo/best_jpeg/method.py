@@ -82,11 +82,12 @@ class BestJpeg:
         :class:`OperatingPoint` ``point``."""
         if point.lam is not None:
             return self._at_mu(prepared, point.lam, subsampling, restart_interval)
+        quality = 75 if point.target is not None else point.quality
+        mu0 = initial_mu(quality) * math.exp(prepared.tune.mu_offset)
         if point.target is not None:
-            target, mu0 = point.target, initial_mu(75)
+            target = point.target
         else:
-            target, mu0 = self.reference_score(prepared, point.quality), \
-                initial_mu(point.quality)
+            target = self.reference_score(prepared, point.quality)
         return self._at_target(prepared, float(target), subsampling, mu0, restart_interval)
 
     @staticmethod

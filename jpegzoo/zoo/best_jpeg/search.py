@@ -19,8 +19,6 @@ import math
 
 #: Range of ``mu`` (bits per unit weighted squared error).
 MU_RANGE = (1e-5, 30.0)
-#: Typical slope of the linear score per unit of ``log mu`` (the first step's guess).
-DEFAULT_SLOPE = 3.0
 MAX_TRIALS = 10
 MIN_BRACKET = 0.03
 
@@ -62,7 +60,7 @@ def _next(trials, tune, goal, lo, hi):
     """The next ``log mu`` to try (None: nothing left to try)."""
     last = trials[-1]
     x1, y1 = math.log(last.mu), tune.linear(last.score)
-    slope = DEFAULT_SLOPE
+    slope = tune.slope
     if len(trials) > 1:
         x0, y0 = math.log(trials[-2].mu), tune.linear(trials[-2].score)
         if abs(x1 - x0) > 1e-9 and (y1 - y0) / (x1 - x0) > 0:

@@ -37,6 +37,11 @@ class Tune:
         frequency_exponent, frequency_scale: the frequency weighting above (exponent 0:
             none).
         chroma_weight: extra weight of chroma error.
+        mu_offset: ``log mu`` the tune needs beyond the PSNR tune's for the score
+            libjpeg reaches at a quality (the searches' first guess; fitted on training
+            photos: ``benchmarks/best/fit_search.py``).
+        slope: typical gain of the score (on :meth:`linear`'s scale) per unit of
+            ``log mu`` (the searches' first step).
     """
 
     name: str
@@ -45,6 +50,8 @@ class Tune:
     frequency_exponent: float = 0.0
     frequency_scale: float = 1.0
     chroma_weight: float = 1.0
+    mu_offset: float = 0.0
+    slope: float = 2.5
 
     def frequency_weights(self):
         """float64 ``[64]`` natural-order weights of the coefficients' errors, or None."""
@@ -84,12 +91,13 @@ SCORES = {"psnr": metrics.psnr, "ssim": metrics.ssim, "ms_ssim": metrics.ms_ssim
           "ssimulacra2": metrics.ssimulacra2}
 
 TUNES = {
-    "psnr": Tune("psnr", "psnr"),
-    "ssim": Tune("ssim", "ssim", ssim_strength=0.5),
+    "psnr": Tune("psnr", "psnr", mu_offset=0.1, slope=2.5),
+    "ssim": Tune("ssim", "ssim", ssim_strength=0.5, mu_offset=1.0, slope=2.2),
     "ms-ssim": Tune("ms-ssim", "ms_ssim", ssim_strength=0.5, frequency_exponent=1.0,
-                    frequency_scale=2.0),
+                    frequency_scale=2.0, mu_offset=1.9, slope=2.2),
     "ssimulacra2": Tune("ssimulacra2", "ssimulacra2", ssim_strength=0.5,
-                        frequency_exponent=1.0, frequency_scale=2.0),
+                        frequency_exponent=1.0, frequency_scale=2.0, mu_offset=2.2,
+                        slope=13.0),
 }
 
 #: The tune each ``target_*`` option implies when no tune is given.
