@@ -128,3 +128,17 @@ def test_same_bytes_in_another_process_and_no_tensorflow(tmp_path):
     there = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True,
                            timeout=300).stdout
     assert there == here
+
+
+def test_best_is_the_command_lines_default(tmp_path, capsys):
+    from jpegzoo.cli import main
+
+    sample = files("jpegzoo") / "data" / "samples" / "kodim19_crop256.png"
+    ours, theirs = tmp_path / "best.jpg", tmp_path / "baseline.jpg"
+    assert main(["encode", str(sample), str(ours)]) == 0
+    assert "(best, q=75)" in capsys.readouterr().out
+    assert main(["encode", str(sample), str(theirs), "--method", "baseline"]) == 0
+    pixels = _sample("kodim19_crop256.png", 256)
+    assert metrics.ssim(pixels, decode_jpeg(ours.read_bytes())) >= \
+        metrics.ssim(pixels, decode_jpeg(theirs.read_bytes()))
+    assert ours.stat().st_size < theirs.stat().st_size

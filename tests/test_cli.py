@@ -150,7 +150,8 @@ def test_encode_sample(capsys, tmp_path):
                                                ("420", (2, 2))])
 def test_encode_subsampling_and_optimize(capsys, tmp_path, subsampling, luma, optimize):
     out = tmp_path / "out.jpg"
-    argv = ["encode", SAMPLE, out, "--subsampling", subsampling, "--quality", "60"]
+    argv = ["encode", SAMPLE, out, "--subsampling", subsampling, "--quality", "60",
+            "--method", "baseline"]
     status, stdout, err = _run(capsys, *(argv + ["--optimize"] * optimize))
     assert status == 0, err
     info = read_header(out.read_bytes())
@@ -262,7 +263,8 @@ def test_encode_method_qtable(capsys, tmp_path, options):
                                           ("--rdo", None), ("--per-image", None)])
 def test_encode_mutated_options_refused_by_other_methods(capsys, tmp_path, option, value):
     args = [option] if value is None else [option, value]
-    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", *args)
+    status, _, err = _run(capsys, "encode", SAMPLE, tmp_path / "out.jpg", *args,
+                          "--method", "baseline")
     _assert_one_line_error(status, err, option, "baseline")
     assert _listing(tmp_path) == []
 
@@ -425,7 +427,7 @@ def test_cli_methods_does_not_import_tensorflow():
 @pytest.fixture(scope="module")
 def written_jpeg(tmp_path_factory):
     out = tmp_path_factory.mktemp("info") / "q75.jpg"
-    assert main(["encode", SAMPLE, str(out)]) == 0
+    assert main(["encode", SAMPLE, str(out), "--method", "baseline"]) == 0
     return out
 
 
@@ -457,7 +459,8 @@ def test_info_tables(capsys, written_jpeg):
 
 def test_info_optimized_tables(capsys, tmp_path):
     out = tmp_path / "opt.jpg"
-    assert main(["encode", SAMPLE, str(out), "--optimize", "--restart-interval", "2",
+    assert main(["encode", SAMPLE, str(out), "--method", "baseline", "--optimize",
+                 "--restart-interval", "2",
                  "--subsampling", "444"]) == 0
     capsys.readouterr()
     status, stdout, err = _run(capsys, "info", out)

@@ -37,9 +37,10 @@ def add_parser(commands):
                     "codecs).")
     parser.add_argument("paths", nargs="+", metavar="IN",
                         help="the input image and OUT; with --out-dir, the inputs")
-    parser.add_argument("--method", default="baseline", metavar="NAME",
+    parser.add_argument("--method", default="best", metavar="NAME",
                         help=f"encoding method: {', '.join(methods.names())} (default "
-                             f"baseline; `jpegzoo methods` describes them)")
+                             f"best: the smallest standard JPEGs; baseline: libjpeg-turbo's "
+                             f"bytes; `jpegzoo methods` describes them)")
     parser.add_argument("--quality", "-q", type=integer("--quality"), metavar="Q",
                         help=_quality_help())
     flags = _add_method_options(parser)

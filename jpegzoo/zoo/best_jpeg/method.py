@@ -4,7 +4,9 @@ as jpegzoo can make them for a quality the user names.
 Operating point, one of:
 
 * ``quality`` Q (default 75): the tune's score that libjpeg-turbo (IJG tables at Q,
-  4:2:0) reaches on this image, in as few bytes as the search finds;
+  4:2:0) reaches on this image, in as few bytes as the search finds (near Q100, where
+  libjpeg's tables are all ones, the score may be out of reach: then the finest file the
+  search made);
 * ``target_psnr`` / ``target_ssim`` / ``target_msssim`` / ``target_ssimulacra2``: that
   score of the decoded file (dB; 0..1; 0..1; SSIMULACRA2 points); without ``tune``, the
   target's metric is the tune;
@@ -35,7 +37,8 @@ def initial_mu(quality):
     """First ``mu`` tried for IJG quality ``quality``: ``mu`` grows about as the
     -1.25th power of libjpeg's table scale (fitted on training photos; the search
     corrects it)."""
-    return 0.0084 * (50.0 / float(quality_scaling(quality))) ** 1.25
+    scale = max(float(quality_scaling(quality)), 1.0)  # quality 100: scale 0, tables of 1s
+    return 0.0084 * (50.0 / scale) ** 1.25
 
 
 class BestJpeg:
@@ -88,7 +91,8 @@ class BestJpeg:
             target = point.target
         else:
             target = self.reference_score(prepared, point.quality)
-        return self._at_target(prepared, float(target), subsampling, mu0, restart_interval)
+        return self._at_target(prepared, float(target), subsampling, mu0, restart_interval,
+                               best_effort=point.target is None)
 
     @staticmethod
     def reference_score(prepared, quality):
@@ -97,10 +101,11 @@ class BestJpeg:
         return prepared.tune.score(prepared.pixels, prepared.decoded(data))
 
     @staticmethod
-    def _at_target(prepared, target, subsampling, mu0, restart_interval):
+    def _at_target(prepared, target, subsampling, mu0, restart_interval, best_effort=False):
         first = subsampling if subsampling in ("444", "422") else "420"
         trials = []
-        chosen = search.search_target(prepared, target, first, mu0, restart_interval, trials)
+        chosen = search.search_target(prepared, target, first, mu0, restart_interval, trials,
+                                      best_effort)
         if subsampling != "auto" or prepared.grey:
             return chosen
         other = prepared.trial(chosen.mu, "444", restart_interval)
@@ -114,7 +119,9 @@ class BestJpeg:
                                                restart_interval, [other])
         except ValueError:
             return chosen
-        return min((chosen, alternative), key=lambda t: t.size)
+        # a file that reaches the target first, then the smaller
+        return min((chosen, alternative), key=lambda t: (
+            prepared.tune.linear(t.score) < goal, t.size))
 
     @staticmethod
     def _at_mu(prepared, mu, subsampling, restart_interval):

@@ -23,10 +23,12 @@ MAX_TRIALS = 10
 MIN_BRACKET = 0.03
 
 
-def search_target(image, target, subsampling, mu0, restart_interval=0, log=None):
+def search_target(image, target, subsampling, mu0, restart_interval=0, log=None,
+                  best_effort=False):
     """The smallest-file :class:`~.encoder.Trial` found whose score reaches ``target`` (in
-    the metric's own units), starting at ``mu0``; ValueError when even the largest ``mu``
-    falls short. ``log``: a list the trials are appended to."""
+    the metric's own units), starting at ``mu0``; when even the largest ``mu`` falls
+    short, ValueError, or with ``best_effort`` the best-scoring trial. ``log``: a list the
+    trials are appended to."""
     tune = image.tune
     goal = tune.linear(target)
     trials = [] if log is None else log
@@ -51,6 +53,8 @@ def search_target(image, target, subsampling, mu0, restart_interval=0, log=None)
                 and tune.linear(t.score) >= goal]
     if not reaching:
         best = max(trials, key=lambda t: t.score)
+        if best_effort:
+            return best
         raise ValueError(f"target {tune.metric} {target:g} is out of reach for this image "
                          f"(at most {best.score:.4g})")
     return min(reaching, key=lambda t: t.size)
