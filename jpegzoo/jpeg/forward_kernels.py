@@ -25,23 +25,25 @@ import numba
 import numpy as np
 from numba import int32 as i32
 
+from jpegzoo.layers.numerics.islow_constants import (
+    CONST_BITS,
+    FIX_0_298631336,
+    FIX_0_390180644,
+    FIX_0_541196100,
+    FIX_0_765366865,
+    FIX_0_899976223,
+    FIX_1_175875602,
+    FIX_1_501321110,
+    FIX_1_847759065,
+    FIX_1_961570560,
+    FIX_2_053119869,
+    FIX_2_562915447,
+    FIX_3_072711026,
+    PASS1_BITS,
+)
+
 _JIT = dict(cache=True, nogil=True)
 
-# jfdctint.c: 13-bit fixed-point constants; the row pass keeps PASS1_BITS more bits.
-CONST_BITS = 13
-PASS1_BITS = 2
-FIX_0_298631336 = 2446
-FIX_0_390180644 = 3196
-FIX_0_541196100 = 4433
-FIX_0_765366865 = 6270
-FIX_0_899976223 = 7373
-FIX_1_175875602 = 9633
-FIX_1_501321110 = 12299
-FIX_1_847759065 = 15137
-FIX_1_961570560 = 16069
-FIX_2_053119869 = 16819
-FIX_2_562915447 = 20995
-FIX_3_072711026 = 25172
 
 # jccolor.c (SCALEBITS = 16): FIX(x) = round(x * 65536); the offsets hold ONE_HALF (Y)
 # and CBCR_OFFSET + ONE_HALF - 1 (Cb, Cr). Every sum fits in 24 bits.
