@@ -37,6 +37,7 @@ def search_target(image, target, subsampling, mu0, restart_interval=0, log=None,
     for _ in range(MAX_TRIALS):
         trial = image.trial(math.exp(x), subsampling, restart_interval)
         trials.append(trial)
+        _keep_candidates(trials, tune, goal)
         value = tune.linear(trial.score)
         if value >= goal:
             hi = (x, value) if hi is None or x < hi[0] else hi
@@ -49,15 +50,28 @@ def search_target(image, target, subsampling, mu0, restart_interval=0, log=None,
         x = _next(trials, tune, goal, lo, hi)
         if x is None:
             break
-    reaching = [t for t in trials if t.subsampling == subsampling
-                and tune.linear(t.score) >= goal]
+    kept = [t for t in trials if t.subsampling == subsampling and t.levels is not None]
+    reaching = [t for t in kept if tune.linear(t.score) >= goal]
     if not reaching:
-        best = max(trials, key=lambda t: t.score)
+        best = max(kept, key=lambda t: t.score)
         if best_effort:
             return best
         raise ValueError(f"target {tune.metric} {target:g} is out of reach for this image "
                          f"(at most {best.score:.4g})")
     return min(reaching, key=lambda t: t.size)
+
+
+def _keep_candidates(trials, tune, goal):
+    """Drop the levels of trials that can no longer be the result (memory: a trial's
+    levels take 4 bytes per coefficient): keep the smallest reaching the goal and the
+    best-scoring one."""
+    reaching = [t for t in trials if t.levels is not None and tune.linear(t.score) >= goal]
+    keep = {id(max(trials, key=lambda t: t.score))}
+    if reaching:
+        keep.add(id(min(reaching, key=lambda t: t.size)))
+    for t in trials:
+        if id(t) not in keep:
+            t.levels = None
 
 
 def _next(trials, tune, goal, lo, hi):
