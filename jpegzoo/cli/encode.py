@@ -98,7 +98,10 @@ def _add_method_options(parser):
                                           "quality tables (larger = closer to rounding; "
                                           "default: calibrated to match libjpeg's SSIM at "
                                           "--quality); qtable: the generator's trade-off "
-                                          "bpp + L * (1 - MS-SSIM) (larger = higher quality)")),
+                                          "bpp + L * (1 - MS-SSIM) (larger = higher quality); "
+                                          "best: the trade-off itself, bits per unit of the "
+                                          "tune's weighted squared error (larger = higher "
+                                          "quality; no search)")),
         (targets, ["--target-psnr"], dict(type=positive_float("--target-psnr"),
                                           metavar="DB",
                                           help="the smallest file found whose decoded PSNR "
