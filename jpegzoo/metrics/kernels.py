@@ -21,10 +21,36 @@ SSIMULACRA2_C2 = 0.0009
 
 
 @numba.njit(**_JIT)
-def _blur_row(x, y, taps, same, i, dest):
+def _blur_row(x, y, taps, same, i, dest, products):
     """Horizontal pass of row ``i``: ``dest`` [5, W'] <- the window ``taps`` applied along
     the row to x, y, x*x, y*y, x*y (``same``: zeros beyond the left and right edges, W' = W;
-    otherwise VALID, W' = W - k + 1)."""
+    otherwise VALID, W' = W - k + 1). ``products`` [5, W]: scratch for the five rows (each
+    computed once, so the tap loops are plain multiply-adds over contiguous rows)."""
+    w = x.shape[1]
+    r = taps.shape[0] // 2
+    for j in range(w):
+        a = x[i, j]
+        b = y[i, j]
+        products[0, j] = a
+        products[1, j] = b
+        products[2, j] = a * a
+        products[3, j] = b * b
+        products[4, j] = a * b
+    dest[:] = 0.0
+    for t in range(taps.shape[0]):
+        g = taps[t]
+        offset = t - r if same else t
+        low, high = max(0, -offset), min(dest.shape[1], w - offset)
+        for q in range(5):
+            for j in range(low, high):
+                dest[q, j] += g * products[q, j + offset]
+
+
+@numba.njit(**_JIT)
+def _blur_row_fused(x, y, taps, same, i, dest):
+    """:func:`_blur_row` with the products formed inside the tap loop: the faster of the
+    two for SSIMULACRA2's ``same`` planes (0.17 against 0.21 s per Kodak image, measured
+    side by side), slower for SSIM's VALID ones (0.078 against 0.044 s)."""
     w = x.shape[1]
     r = taps.shape[0] // 2
     dest[:] = 0.0
@@ -42,7 +68,7 @@ def _blur_row(x, y, taps, same, i, dest):
 
 
 @numba.njit(**_JIT)
-def _moments_row(x, y, taps, same, i, ring, held, out):
+def _moments_row(x, y, taps, same, i, ring, held, out, products):
     """Local means of x, y, x*x, y*y, x*y for output row ``i`` into ``out`` [5, W'] (the
     separable window ``taps``, odd length k = 2r + 1, sum 1).
 
@@ -52,7 +78,8 @@ def _moments_row(x, y, taps, same, i, ring, held, out):
     output row i is centred on row i + r and column j on column j + r.
 
     ``ring`` [k, 5, W'] and ``held`` [k] (int64, -1 at first) cache the horizontal passes
-    of the last k rows between calls for increasing ``i``, so each row is filtered once.
+    of the last k rows between calls for increasing ``i``, so each row is filtered once;
+    ``products`` [5, W] is :func:`_blur_row`'s scratch.
     """
     h = x.shape[0]
     r = taps.shape[0] // 2
@@ -67,7 +94,10 @@ def _moments_row(x, y, taps, same, i, ring, held, out):
                 source = 2 * h - 1 - source
         slot = source % taps.shape[0]
         if held[slot] != source:
-            _blur_row(x, y, taps, same, source, ring[slot])
+            if same:
+                _blur_row_fused(x, y, taps, same, source, ring[slot])
+            else:
+                _blur_row(x, y, taps, same, source, ring[slot], products)
             held[slot] = source
         g = taps[t]
         for q in range(5):
@@ -76,10 +106,12 @@ def _moments_row(x, y, taps, same, i, ring, held, out):
 
 
 @numba.njit(**_JIT)
-def _window_state(taps, width):
-    """Empty (ring, held, out) buffers for :func:`_moments_row` with output width ``width``."""
+def _window_state(taps, width, input_width):
+    """Empty (ring, held, out, products) buffers for :func:`_moments_row` with output width
+    ``width`` and input width ``input_width``."""
     k = taps.shape[0]
-    return np.empty((k, 5, width)), np.full(k, -1, np.int64), np.empty((5, width))
+    return np.empty((k, 5, width)), np.full(k, -1, np.int64), np.empty((5, width)), \
+        np.empty((5, input_width))
 
 
 @numba.njit(**_JIT)
@@ -95,9 +127,9 @@ def ssim_terms(x, y, taps, c1, c2):
     ow = x.shape[1] - k + 1
     luminance = np.empty((oh, ow))
     cs = np.empty((oh, ow))
-    ring, held, m = _window_state(taps, ow)
+    ring, held, m, products = _window_state(taps, ow, x.shape[1])
     for i in range(oh):
-        _moments_row(x, y, taps, False, i, ring, held, m)
+        _moments_row(x, y, taps, False, i, ring, held, m, products)
         for j in range(ow):
             num0 = 2.0 * m[0, j] * m[1, j]
             den0 = m[0, j] * m[0, j] + m[1, j] * m[1, j]
@@ -117,10 +149,10 @@ def ssimulacra2_plane(x, y, taps):
         lost detail ``max(0, -e)``, where ``e = (1 + |y - mu_y|) / (1 + |x - mu_x|) - 1``.
     """
     h, w = x.shape
-    ring, held, m = _window_state(taps, w)
+    ring, held, m, products = _window_state(taps, w, w)
     sums = np.zeros(6)
     for i in range(h):
-        _moments_row(x, y, taps, True, i, ring, held, m)
+        _moments_row(x, y, taps, True, i, ring, held, m, products)
         for j in range(w):
             mu1 = m[0, j]
             mu2 = m[1, j]
