@@ -107,24 +107,26 @@ class OptimizeTask:
 
         data = read_input(source, arguments.MAX_INPUT_BYTES)
         try:
-            read_recodable(data)  # what cannot be re-coded is refused before any work
+            parsed = read_recodable(data)  # what cannot be re-coded is refused first
             pixels = decode_jpeg(data)
         except (ValueError, OSError) as error:
             raise ValueError(f"{source}: {error}") from None
-        return batch.Picture(pixels, {"data": data, "source": source})
+        return batch.Picture(pixels, {"data": data, "source": source, "parsed": parsed})
 
     def write(self, picture):
         data, source = picture.context["data"], picture.context["source"]
+        parsed = picture.context.pop("parsed")  # its levels are re-coded in place: once
         try:
             if self.options:
                 from jpegzoo.zoo.best_jpeg.recompress import recompress_jpeg
 
                 options = dict(self.options, quality=self.options.get("quality") or 75)
                 result = recompress_jpeg(data, copy=self.copy,
-                                         restart_interval=self.restart_interval, **options)
+                                         restart_interval=self.restart_interval,
+                                         parsed=parsed, **options)
             else:
                 result = optimize_jpeg(data, copy=self.copy,
-                                       restart_interval=self.restart_interval)
+                                       restart_interval=self.restart_interval, parsed=parsed)
         except ValueError as error:
             raise ValueError(f"{source}: {error}") from None
         except MemoryError:

@@ -54,7 +54,7 @@ class Optimized:
     num_scans: int
 
 
-def optimize_jpeg(data, copy="all", restart_interval=0):
+def optimize_jpeg(data, copy="all", restart_interval=0, parsed=None):
     """Re-code JPEG bytes ``data`` losslessly into the smallest file found.
 
     Args:
@@ -62,6 +62,8 @@ def optimize_jpeg(data, copy="all", restart_interval=0):
         copy: metadata kept, as ``jpegzoo encode --copy``: ``"all"`` (EXIF, ICC, XMP,
             comment), ``"icc"`` or ``"none"``.
         restart_interval: MCUs per restart interval of the output (0: none).
+        parsed: ``read_recodable(data)`` when the caller has it already (its levels are
+            re-coded in place: their padding blocks become libjpeg's dummy blocks).
     Returns:
         :class:`Optimized`.
     Raises:
@@ -70,7 +72,8 @@ def optimize_jpeg(data, copy="all", restart_interval=0):
     data = bytes(data)
     if not 0 <= int(restart_interval) <= 65535:
         raise ValueError("restart_interval must be in 0..65535 MCUs")
-    parsed = read_recodable(data)
+    if parsed is None:
+        parsed = read_recodable(data)
     levels = parsed.levels
     for index, comp in enumerate(levels.components):
         comp.table_class = 0 if index == 0 else 1  # our own tables: luma 0, chroma 1

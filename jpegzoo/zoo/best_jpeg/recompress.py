@@ -39,7 +39,7 @@ class Recompressed(Optimized):
 
 
 def recompress_jpeg(data, quality=75, tune=None, copy="all", restart_interval=0,
-                    max_pixels=DEFAULT_MAX_PIXELS, **targets):
+                    max_pixels=DEFAULT_MAX_PIXELS, parsed=None, **targets):
     """Re-compress JPEG bytes ``data`` (see the module docstring).
 
     Args:
@@ -50,6 +50,8 @@ def recompress_jpeg(data, quality=75, tune=None, copy="all", restart_interval=0,
         copy: metadata kept (``"all"``, ``"icc"``, ``"none"``).
         restart_interval: MCUs per restart interval of the output.
         max_pixels: larger inputs are refused before decoding (None: no limit).
+        parsed: :func:`~jpegzoo.jpeg.optimize.read_recodable` of ``data`` when the caller
+            has it already (it is read once either way).
 
     Returns:
         :class:`Recompressed`.
@@ -60,14 +62,16 @@ def recompress_jpeg(data, quality=75, tune=None, copy="all", restart_interval=0,
     if max_pixels is not None and info.width * info.height > max_pixels:
         raise ValueError(f"{info.width}x{info.height} is over the limit of {max_pixels:,} "
                          f"pixels")
-    parsed = read_recodable(data)
+    if parsed is None:
+        parsed = read_recodable(data)
     pixels = baseline.validate_pixels(decode_jpeg(data))
     prepared = CodedImage(parsed.levels, pixels, point.tune)
     trial = BestJpeg().choose(prepared, point, prepared.subsampling, restart_interval)
     coded = with_input_metadata(write_jpeg(trial.levels, optimize=True,
                                            restart_interval=restart_interval,
                                            progressive="search"), data, copy)
-    lossless = optimize_jpeg(data, copy, restart_interval)
+    # the same parse serves the lossless re-coding (CodedImage copied what it needs)
+    lossless = optimize_jpeg(data, copy, restart_interval, parsed=parsed)
     if len(lossless.data) <= len(coded):
         return Recompressed(**vars(lossless))
     return Recompressed(coded, "requantized", len(data), len(coded), 0,
