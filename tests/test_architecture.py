@@ -19,7 +19,7 @@ LAYERS = {
     "jpeg": 2, "jzc": 2, "export": 2, "datasets": 2,
     "zoo": 3,
     "methods": 4,
-    "evaluation": 5, "training": 5,
+    "evaluation": 5, "training": 5, "pipelines": 5,
     "cli": 6,
 }
 

@@ -247,6 +247,22 @@ def test_ssim_map_and_blocks_add_up_to_ssim():
     assert grey_means.shape == (3, 5)
 
 
+@pytest.mark.parametrize("grey", [False, True])
+def test_a_scorer_gives_the_metric_functions_scores_exactly(grey):
+    """One prepared reference scores several distortions, each equal to the plain function
+    (bit for bit: the reference's moments are the same float64 operations)."""
+    a = _photo((170, 181), grey, 5)
+    distorted = [_jpeg_round_trip(a, q) for q in (10, 50, 90)] + [a]
+    for name in metrics.SCORER_METRICS:
+        score = metrics.scorer(name, a)
+        function = getattr(metrics, name)
+        assert [score(b) for b in distorted] == [function(a, b) for b in distorted], name
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.scorer("ssim", a)(a[:-1])
+    with pytest.raises(ValueError, match="unknown metric 'vmaf'.*ssimulacra2"):
+        metrics.scorer("vmaf", a)
+
+
 @pytest.mark.parametrize("block_size", [0, -8, 2.0, True])
 def test_ssim_blocks_rejects_bad_block_sizes(block_size):
     a = _smooth_image(16, 16)

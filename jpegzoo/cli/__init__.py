@@ -1,5 +1,5 @@
-"""The ``jpegzoo`` command line: ``encode``, ``decode``, ``info``, ``optimize``, ``demo``,
-``methods``, ``train``, ``mine-mutations`` and ``export``.
+"""The ``jpegzoo`` command line: ``encode``, ``decode``, ``info``, ``optimize``, ``bulk``,
+``demo``, ``methods``, ``train``, ``mine-mutations`` and ``export``.
 
 Errors in the user's input end with one line on stderr (``jpegzoo: error: ...``) and exit
 status 2 -- usage errors that argparse finds included, running out of memory too; an
@@ -31,13 +31,24 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    from jpegzoo.cli import decode, demo, encode, export, info, methods, mine, optimize, train
+    from jpegzoo.cli import (
+        bulk,
+        decode,
+        demo,
+        encode,
+        export,
+        info,
+        methods,
+        mine,
+        optimize,
+        train,
+    )
 
     parser = Parser(prog="jpegzoo",
                     description="Machine-learned image compression around JPEG.")
     parser.add_argument("--version", action="version", version=f"jpegzoo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (encode, decode, info, optimize, demo, methods, train, mine, export):
+    for module in (encode, decode, info, optimize, bulk, demo, methods, train, mine, export):
         module.add_parser(commands)
     return parser
 

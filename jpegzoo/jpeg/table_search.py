@@ -76,12 +76,13 @@ class TableSearch:
         self.dc = np.ascontiguousarray(x[:, 0])
         self.dc_weights = weights
         self.starts = starts
+        integral = np.asarray(blocks).dtype.kind in "iu"  # DCT output: count by value
         values, counts, sums, offsets = [], [], [], [0]
         for k in range(1, 64):
-            magnitudes, inverse = np.unique(np.abs(x[:, k]), return_inverse=True)
+            magnitudes, count, total = _histogram(np.abs(x[:, k]), weights, integral)
             values.append(magnitudes)
-            counts.append(np.bincount(inverse, minlength=magnitudes.size))
-            sums.append(np.bincount(inverse, weights, minlength=magnitudes.size))
+            counts.append(count)
+            sums.append(total)
             offsets.append(offsets[-1] + magnitudes.size)
         self.values = np.concatenate(values) if n else np.zeros(0)
         self.counts = np.concatenate(counts).astype(np.int64) if n else np.zeros(0, np.int64)
@@ -104,6 +105,19 @@ class TableSearch:
         _search(self.dc, self.dc_weights, self.starts, self.values, self.counts, self.sums,
                 self.offsets, float(mu), freq, self.steps, table)
         return table
+
+
+def _histogram(magnitudes, weights, integral):
+    """The distinct values of ``magnitudes`` (ascending), how often each occurs and the sum
+    of their ``weights``; ``integral``: whole numbers, counted in place of sorted."""
+    if integral and magnitudes.size:
+        whole = magnitudes.astype(np.int64)
+        count = np.bincount(whole)
+        present = np.flatnonzero(count)
+        return present.astype(np.float64), count[present], np.bincount(whole, weights)[present]
+    values, inverse = np.unique(magnitudes, return_inverse=True)
+    return (values, np.bincount(inverse, minlength=values.size),
+            np.bincount(inverse, weights, minlength=values.size))
 
 
 @numba.njit(cache=True)

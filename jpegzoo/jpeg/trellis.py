@@ -369,7 +369,7 @@ def _estimate_tables(layout, restart_interval):
     return [(optimal_table(dc), optimal_table(ac)) for dc, ac in zip(dc_freq, ac_freq)]
 
 
-def ssim_block_weights(image, layout, strength=0.5):
+def ssim_block_weights(image, layout, strength=0.5, sensitivity=None):
     """Per component, float64 ``[Hb, Wb]`` block weights that make squared error track SSIM.
 
     SSIM's contrast-structure term divides a squared error at a pixel by
@@ -377,20 +377,18 @@ def ssim_block_weights(image, layout, strength=0.5):
     sigma 1.5) around it: an error costs more where the image is flat. A luma block's
     weight is the mean over its pixels of ``1 / (2 sigma^2 + C2)`` (sigma per R, G, B
     channel, averaged over them as SSIM is; grey images: their one channel; edges
-    replicated), raised to the power ``strength`` (1: the first-order SSIM loss; 0.5, the
-    ``ssim`` preset's, measured better: the first-order model overrates large errors in
-    textured blocks) and normalized to mean 1 over the blocks; a chroma block gets the mean
-    weight of the luma blocks it covers.
-    """
-    from jpegzoo.jpeg.trellis_kernels import ssim_sensitivity
+    replicated; :func:`ssim_block_sensitivity`), raised to the power ``strength`` (1: the
+    first-order SSIM loss; 0.5, the ``ssim`` preset's, measured better: the first-order
+    model overrates large errors in textured blocks) and normalized to mean 1 over the
+    blocks; a chroma block gets the mean weight of the luma blocks it covers.
 
-    pixels = np.asarray(image)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
+    ``sensitivity``: :func:`ssim_block_sensitivity` of ``image`` on a grid at least the
+    layout's luma grid (computed here when None), so layouts of one image share it.
+    """
     rows, cols = layout.block_grid(0)
-    taps = np.exp(-0.5 * (np.arange(-5, 6) / 1.5) ** 2)
-    planes = np.ascontiguousarray(np.moveaxis(pixels, -1, 0))
-    weight = ssim_sensitivity(planes, taps / taps.sum(), SSIM_C2, rows, cols) ** strength
+    if sensitivity is None:
+        sensitivity = ssim_block_sensitivity(image, rows, cols)
+    weight = sensitivity[:rows, :cols] ** strength
     weight /= weight.mean()
     out = [weight]
     for index in range(1, len(layout.components)):
@@ -398,3 +396,17 @@ def ssim_block_weights(image, layout, strength=0.5):
         r, c = layout.block_grid(index)
         out.append(weight.reshape(r, v, c, h).mean(axis=(1, 3)))
     return out
+
+
+def ssim_block_sensitivity(image, rows, cols):
+    """float64 ``[rows, cols]``: per 8x8 block of ``image`` (uint8 ``[H, W]`` or
+    ``[H, W, C]``; blocks beyond it repeat its last row and column) the mean over its pixels
+    and channels of ``1 / (2 sigma^2 + C2)`` (:func:`ssim_block_weights`)."""
+    from jpegzoo.jpeg.trellis_kernels import ssim_sensitivity
+
+    pixels = np.asarray(image)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    taps = np.exp(-0.5 * (np.arange(-5, 6) / 1.5) ** 2)
+    planes = np.ascontiguousarray(np.moveaxis(pixels, -1, 0))
+    return ssim_sensitivity(planes, taps / taps.sum(), SSIM_C2, rows, cols)

@@ -31,26 +31,26 @@ from typing import Sequence
 
 import numpy as np
 
-from jpegzoo.metrics.perceptual import butteraugli, ssimulacra2, ssimulacra2_package
+from jpegzoo.metrics.perceptual import (
+    Ssimulacra2Reference,
+    butteraugli,
+    ssimulacra2,
+    ssimulacra2_package,
+)
+from jpegzoo.metrics.structural import (
+    MS_SSIM_MIN_SIZE,
+    StructuralReference,
+    ms_ssim,
+    ssim,
+    ssim_blocks,
+    ssim_map,
+)
 
 __all__ = [
     "MS_SSIM_MIN_SIZE", "bd_quality", "bd_rate", "bpp", "butteraugli", "detail_ratio",
-    "ms_ssim", "mse", "psnr", "psnr_y", "rgb_to_y", "ssim", "ssim_blocks", "ssim_db",
-    "ssim_map", "ssimulacra2", "ssimulacra2_package",
+    "ms_ssim", "mse", "psnr", "psnr_y", "rgb_to_y", "scorer", "ssim", "ssim_blocks",
+    "ssim_db", "ssim_map", "ssimulacra2", "ssimulacra2_package",
 ]
-
-# SSIM parameters of Wang et al. (2004), the defaults of tf.image.ssim.
-_SSIM_FILTER_SIZE = 11
-_SSIM_FILTER_SIGMA = 1.5
-_SSIM_K1 = 0.01
-_SSIM_K2 = 0.03
-#: tf.image.ssim_multiscale's power factors, finest scale first (Wang et al. 2003).
-_MS_SSIM_POWERS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-_MS_SSIM_SCALES = len(_MS_SSIM_POWERS)
-#: Smallest height and width accepted by :func:`ms_ssim`. tf.image.ssim_multiscale halves
-#: the image (rounding up) four times for its five scales and needs at least
-#: ``filter_size`` (11) pixels a side at the coarsest one: ceil(H / 16) >= 11 <=> H >= 161.
-MS_SSIM_MIN_SIZE = (_SSIM_FILTER_SIZE - 1) * 2 ** (_MS_SSIM_SCALES - 1) + 1
 
 # JFIF (ITU-T T.871) full-range luma weights.
 _JFIF_Y_WEIGHTS = (0.299, 0.587, 0.114)
@@ -226,161 +226,40 @@ def detail_ratio(reference, decoded) -> float:
 
 
 # --------------------------------------------------------------------------------------
-# Structural similarity (float64 numba kernels, tf.image.ssim's definition)
+# Many distorted images against one reference
 # --------------------------------------------------------------------------------------
 
-def _ssim_planes(a, b, min_side: int) -> tuple[np.ndarray, np.ndarray]:
-    """Both images as contiguous float64 channel planes [C, H, W], checked to have one
-    shape and at least ``min_side`` pixels a side."""
-    x = np.asarray(a)
-    y = np.asarray(b)
-    if x.shape != y.shape:
-        raise ValueError(f"image shapes differ: {x.shape} vs {y.shape}")
-    if x.ndim == 2:
-        x, y = x[..., None], y[..., None]
-    elif x.ndim != 3 or x.shape[2] == 0:
-        raise ValueError(f"expected a single image [H, W] or [H, W, C], got shape {x.shape}")
-    h, w = x.shape[:2]
-    if min(h, w) < min_side:
-        if min_side == _SSIM_FILTER_SIZE:
-            raise ValueError(f"SSIM needs images at least {min_side}x{min_side} pixels (the "
-                             f"filter size), got {h}x{w}")
-        raise ValueError(f"MS-SSIM with {_MS_SSIM_SCALES} scales and an {_SSIM_FILTER_SIZE} px "
-                         f"filter needs images at least {min_side}x{min_side} pixels, "
-                         f"got {h}x{w}")
-    return tuple(np.ascontiguousarray(np.moveaxis(v, 2, 0), dtype=np.float64) for v in (x, y))
+#: The metrics :func:`scorer` prepares references for.
+SCORER_METRICS = ("psnr", "ssim", "ms_ssim", "ssimulacra2")
 
 
-def _gaussian_taps() -> np.ndarray:
-    """The 1-D factor of tf.image.ssim's window: 11 float64 taps, sigma 1.5, sum 1.
-
-    TF builds the 2-D window as a softmax of ``-(i^2 + j^2) / (2 sigma^2)``, which is the
-    outer product of this normalised 1-D Gaussian with itself."""
-    coords = np.arange(_SSIM_FILTER_SIZE, dtype=np.float64) - (_SSIM_FILTER_SIZE - 1) / 2.0
-    taps = np.exp(-0.5 * np.square(coords / _SSIM_FILTER_SIGMA))
-    return taps / taps.sum()
-
-
-def _ssim_terms(x: np.ndarray, y: np.ndarray, max_val: float):
-    """Per-pixel luminance and contrast-structure terms of SSIM of planes [C, H, W], each
-    [C, H - 10, W - 10] float64, as tf.image's ``_ssim_helper`` computes them
-    (compensation factor 1)."""
-    from jpegzoo.metrics import kernels  # lazy: numba is imported on the first SSIM only
-
-    if not (math.isfinite(max_val) and max_val > 0):
-        raise ValueError(f"max_val must be a positive finite number, got {max_val!r}")
-    c1 = (_SSIM_K1 * max_val) ** 2
-    c2 = (_SSIM_K2 * max_val) ** 2
-    taps = _gaussian_taps()
-    terms = [kernels.ssim_terms(xc, yc, taps, c1, c2) for xc, yc in zip(x, y)]
-    return np.stack([t[0] for t in terms]), np.stack([t[1] for t in terms])
-
-
-def ssim_map(a, b, max_val: float = 255.0) -> np.ndarray:
-    """Per-pixel SSIM map, averaged over channels: ``[H - 10, W - 10]`` float64.
-
-    Entry ``[i, j]`` is the SSIM of the 11x11 Gaussian window centred on pixel
-    ``(i + 5, j + 5)`` (VALID borders: only windows inside the image); the mean of the map
-    is :func:`ssim`. Arguments and errors as :func:`ssim`.
-    """
-    x, y = _ssim_planes(a, b, _SSIM_FILTER_SIZE)
-    luminance, cs = _ssim_terms(x, y, float(max_val))
-    return np.mean(luminance * cs, axis=0)
-
-
-def ssim(a, b, max_val: float = 255.0) -> float:
-    """Single-scale SSIM (Wang et al. 2004) as :func:`tf.image.ssim` defines it, in float64.
-
-    Gaussian window of 11 px and sigma 1.5 (separable), VALID borders, k1 = 0.01,
-    k2 = 0.03; for colour images the SSIM map is averaged over all channels. Equal to
-    TensorFlow's own computation run in float64 (within 1e-12, ``tests/test_metrics.py``).
-    ``tf.image.ssim`` itself works in float32, where ``E[x^2] - E[x]^2`` cancels badly on
-    0..255 pixels: its result is off by up to ~1.5e-3 on Kodak at JPEG quality 95 (within
-    1e-4 up to quality 75), this function is not.
+def scorer(metric: str, reference):
+    """``metric(reference, distorted)`` as a function of ``distorted`` alone, with the
+    reference's share of the work done once: its float64 planes, scale pyramid and local
+    moments (:class:`~jpegzoo.metrics.structural.StructuralReference`,
+    :class:`~jpegzoo.metrics.perceptual.Ssimulacra2Reference`). For scoring many
+    distortions of one image, as an encoder's search does; the scores are identical to the
+    metric functions' (8-bit pixels, ``max_val`` 255).
 
     Args:
-        a, b: one image each, [H, W] (grey) or [H, W, C], uint8 or float, of the same shape
-            and at least 11 px a side, on the 0..``max_val`` scale.
-        max_val: the dynamic range of the pixel values (255 for 8-bit images).
+        metric: ``"psnr"``, ``"ssim"``, ``"ms_ssim"`` or ``"ssimulacra2"``.
+        reference: the reference image, as the metric takes it.
 
     Returns:
-        SSIM as a python float (1.0 for identical images).
+        A function of one image (the reference's shape) returning a python float.
 
     Raises:
-        ValueError: if the shapes differ or the image is smaller than the filter.
+        ValueError: for an unknown metric, or a reference the metric rejects.
     """
-    return float(np.mean(ssim_map(a, b, max_val)))
-
-
-def ssim_blocks(a, b, block_size: int = 8, max_val: float = 255.0):
-    """SSIM of each ``block_size`` x ``block_size`` block: the mean of the :func:`ssim_map`
-    windows centred in the block, and how many there are.
-
-    Returns:
-        ``(means, counts)``, both ``[ceil(H / block_size), ceil(W / block_size)]``: float64
-        mean SSIM (NaN for a block with no window centre: within 5 px of the border only)
-        and int64 window counts. ``np.nansum(means * counts) / counts.sum()`` is
-        :func:`ssim`.
-
-    Raises:
-        ValueError: as :func:`ssim`, or if ``block_size`` is not a positive integer.
-    """
-    if isinstance(block_size, bool) or not isinstance(block_size, numbers.Integral) \
-            or block_size <= 0:
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
-    values = ssim_map(a, b, max_val)
-    height, width = np.shape(a)[:2]
-    half = _SSIM_FILTER_SIZE // 2
-    # Window centres are pixels half .. side - half - 1; pad the map to whole blocks.
-    rows, columns = -(-height // block_size), -(-width // block_size)
-    sums = np.zeros((rows * block_size, columns * block_size))
-    present = np.zeros(sums.shape, np.int64)
-    sums[half:height - half, half:width - half] = values
-    present[half:height - half, half:width - half] = 1
-    shape = (rows, block_size, columns, block_size)
-    counts = present.reshape(shape).sum(axis=(1, 3))
-    with np.errstate(invalid="ignore"):
-        return sums.reshape(shape).sum(axis=(1, 3)) / counts, counts
-
-
-def ms_ssim(a, b, max_val: float = 255.0) -> float:
-    """Multi-scale SSIM (Wang et al. 2003) as :func:`tf.image.ssim_multiscale` defines it,
-    in float64.
-
-    Five scales with TF's power factors (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), Gaussian
-    window of 11 px and sigma 1.5, k1 = 0.01, k2 = 0.03. Between scales, an odd height
-    (width) gets its last row (column) repeated, then 2x2 average pooling halves the image.
-    Each channel's MS-SSIM is the product over scales of the mean contrast-structure term
-    (full SSIM at the coarsest scale), negatives clipped to 0, raised to the scale's power;
-    the result is the mean over channels. Equal to TensorFlow's computation in float64
-    within 1e-12; TF's float32 result is off by up to ~2e-4 on Kodak at quality 95 (see
-    :func:`ssim`).
-
-    Args:
-        a, b: one image each, [H, W] (grey) or [H, W, C], uint8 or float, of the same shape,
-            at least :data:`MS_SSIM_MIN_SIZE` (161) px a side, on the 0..``max_val`` scale.
-        max_val: the dynamic range of the pixel values (255 for 8-bit images).
-
-    Returns:
-        MS-SSIM as a python float (1.0 for identical images).
-
-    Raises:
-        ValueError: if the shapes differ or a side is shorter than 161 px (with five scales
-            the coarsest one would be smaller than the 11 px filter).
-    """
-    from jpegzoo.metrics import kernels  # lazy: numba
-
-    x, y = _ssim_planes(a, b, MS_SSIM_MIN_SIZE)
-    product = np.ones(x.shape[0])
-    for scale, power in enumerate(_MS_SSIM_POWERS):
-        if scale > 0:
-            # TF repeats the last row/column of an odd side, then averages 2x2 blocks: the
-            # mean of the pixels each block has, which kernels.halve computes.
-            x, y = kernels.halve(x), kernels.halve(y)
-        luminance, cs = _ssim_terms(x, y, float(max_val))
-        term = luminance * cs if scale == len(_MS_SSIM_POWERS) - 1 else cs
-        product *= np.maximum(np.mean(term, axis=(1, 2)), 0.0) ** power
-    return float(np.mean(product))
+    if metric == "psnr":
+        return lambda distorted: psnr(reference, distorted)
+    if metric == "ssim":
+        return StructuralReference(reference, 1).ssim
+    if metric == "ms_ssim":
+        return StructuralReference(reference, 5).ms_ssim
+    if metric == "ssimulacra2":
+        return Ssimulacra2Reference(reference)
+    raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(SCORER_METRICS)}")
 
 
 def ssim_db(score):

@@ -2,13 +2,15 @@
 the per-pixel terms of SSIM and SSIMULACRA2, on float64 planes.
 
 Both metrics blur the same five images -- ``x``, ``y``, ``x*x``, ``y*y``, ``x*y`` -- with a
-separable 11-tap Gaussian of sigma 1.5. :func:`_moments_row` computes all five for one
-output row at a time, keeping the horizontal passes of the last 11 rows in a ring buffer,
-so no full-size intermediate is stored and the work stays in cache (SSIMULACRA2's plane
-features of a Kodak image: 0.05-0.07 s against 0.17-0.18 s when whole blurred planes are
-stored first, measured side by side). Compiled on first use (a few seconds), cached on
-disk beside this module (``cache=True``); imported by the metric functions on their first
-call, so ``import jpegzoo.metrics`` does not pay numba's import.
+separable 11-tap Gaussian of sigma 1.5. The reference's two (``x``, ``x*x``) are blurred once
+(:func:`reference_moments`) and kept, so scoring many distorted images against one
+reference (an encoder's search) blurs three planes per image, not five; the distorted
+image's three are computed one output row at a time (:func:`_moments_row`), keeping the
+horizontal passes of the last 11 rows in a ring buffer, so no full-size intermediate is
+stored and the work stays in cache. Every moment is the same sequence of float64
+operations either way, so scores do not depend on what was kept. Compiled on first use (a
+few seconds), cached on disk beside this module (``cache=True``); imported by the metric
+functions on their first call, so ``import jpegzoo.metrics`` does not pay numba's import.
 """
 
 import numba
@@ -22,64 +24,68 @@ SSIMULACRA2_C2 = 0.0009
 
 @numba.njit(**_JIT)
 def _blur_row(x, y, taps, same, i, dest, products):
-    """Horizontal pass of row ``i``: ``dest`` [5, W'] <- the window ``taps`` applied along
-    the row to x, y, x*x, y*y, x*y (``same``: zeros beyond the left and right edges, W' = W;
-    otherwise VALID, W' = W - k + 1). ``products`` [5, W]: scratch for the five rows (each
-    computed once, so the tap loops are plain multiply-adds over contiguous rows)."""
+    """Horizontal pass of row ``i`` along the row, window ``taps``: ``dest`` [2, W'] <- x,
+    x*x (``y`` unused) or ``dest`` [3, W'] <- y, y*y, x*y. ``same``: zeros beyond the left and
+    right edges, W' = W; otherwise VALID, W' = W - k + 1. ``products`` [P, W]: scratch.
+
+    VALID rows form the products first, then run one multiply-add loop per plane; ``same``
+    rows form them inside the tap loop: the faster of the two for each (Kodak, distorted
+    planes: VALID 0.0065 against 0.0105 s, ``same`` 0.0132 against 0.0175 s per plane,
+    measured side by side).
+    """
     w = x.shape[1]
     r = taps.shape[0] // 2
+    planes = dest.shape[0]
+    dest[:] = 0.0
+    if same:
+        for t in range(taps.shape[0]):
+            g = taps[t]
+            offset = t - r
+            low, high = max(0, -offset), min(dest.shape[1], w - offset)
+            if planes == 2:
+                for j in range(low, high):
+                    a = x[i, j + offset]
+                    dest[0, j] += g * a
+                    dest[1, j] += g * (a * a)
+            else:
+                for j in range(low, high):
+                    a = x[i, j + offset]
+                    b = y[i, j + offset]
+                    dest[0, j] += g * b
+                    dest[1, j] += g * (b * b)
+                    dest[2, j] += g * (a * b)
+        return
     for j in range(w):
         a = x[i, j]
-        b = y[i, j]
-        products[0, j] = a
-        products[1, j] = b
-        products[2, j] = a * a
-        products[3, j] = b * b
-        products[4, j] = a * b
-    dest[:] = 0.0
+        if planes == 2:
+            products[0, j] = a
+            products[1, j] = a * a
+        else:
+            b = y[i, j]
+            products[0, j] = b
+            products[1, j] = b * b
+            products[2, j] = a * b
     for t in range(taps.shape[0]):
         g = taps[t]
-        offset = t - r if same else t
-        low, high = max(0, -offset), min(dest.shape[1], w - offset)
-        for q in range(5):
-            for j in range(low, high):
-                dest[q, j] += g * products[q, j + offset]
-
-
-@numba.njit(**_JIT)
-def _blur_row_fused(x, y, taps, same, i, dest):
-    """:func:`_blur_row` with the products formed inside the tap loop: the faster of the
-    two for SSIMULACRA2's ``same`` planes (0.17 against 0.21 s per Kodak image, measured
-    side by side), slower for SSIM's VALID ones (0.078 against 0.044 s)."""
-    w = x.shape[1]
-    r = taps.shape[0] // 2
-    dest[:] = 0.0
-    for t in range(taps.shape[0]):
-        g = taps[t]
-        offset = t - r if same else t
-        for j in range(max(0, -offset), min(dest.shape[1], w - offset)):
-            a = x[i, j + offset]
-            b = y[i, j + offset]
-            dest[0, j] += g * a
-            dest[1, j] += g * b
-            dest[2, j] += g * (a * a)
-            dest[3, j] += g * (b * b)
-            dest[4, j] += g * (a * b)
+        for q in range(planes):
+            for j in range(dest.shape[1]):
+                dest[q, j] += g * products[q, j + t]
 
 
 @numba.njit(**_JIT)
 def _moments_row(x, y, taps, same, i, ring, held, out, products):
-    """Local means of x, y, x*x, y*y, x*y for output row ``i`` into ``out`` [5, W'] (the
-    separable window ``taps``, odd length k = 2r + 1, sum 1).
+    """Output row ``i`` of the blurred planes of :func:`_blur_row` (2 or 3 of them, as
+    ``out`` [P, W'] has rows) with the separable window ``taps`` (odd length k = 2r + 1,
+    sum 1).
 
     ``same``: output row i is centred on row i, rows beyond the top and bottom mirrored
     half-sample (``c b a | a b c``, needs H > r), zeros beyond the left and right edges
     (the boundary of the ``ssimulacra2`` package). Otherwise VALID borders (tf.image.ssim):
     output row i is centred on row i + r and column j on column j + r.
 
-    ``ring`` [k, 5, W'] and ``held`` [k] (int64, -1 at first) cache the horizontal passes
+    ``ring`` [k, P, W'] and ``held`` [k] (int64, -1 at first) cache the horizontal passes
     of the last k rows between calls for increasing ``i``, so each row is filtered once;
-    ``products`` [5, W] is :func:`_blur_row`'s scratch.
+    ``products`` [P, W]: :func:`_blur_row`'s scratch.
     """
     h = x.shape[0]
     r = taps.shape[0] // 2
@@ -94,54 +100,76 @@ def _moments_row(x, y, taps, same, i, ring, held, out, products):
                 source = 2 * h - 1 - source
         slot = source % taps.shape[0]
         if held[slot] != source:
-            if same:
-                _blur_row_fused(x, y, taps, same, source, ring[slot])
-            else:
-                _blur_row(x, y, taps, same, source, ring[slot], products)
+            _blur_row(x, y, taps, same, source, ring[slot], products)
             held[slot] = source
         g = taps[t]
-        for q in range(5):
+        for q in range(out.shape[0]):
             for j in range(out.shape[1]):
                 out[q, j] += g * ring[slot, q, j]
 
 
 @numba.njit(**_JIT)
-def _window_state(taps, width, input_width):
-    """Empty (ring, held, out, products) buffers for :func:`_moments_row` with output width
-    ``width`` and input width ``input_width``."""
+def _output_shape(x, taps, same):
     k = taps.shape[0]
-    return np.empty((k, 5, width)), np.full(k, -1, np.int64), np.empty((5, width)), \
-        np.empty((5, input_width))
+    if same:
+        return x.shape[0], x.shape[1]
+    return x.shape[0] - k + 1, x.shape[1] - k + 1
 
 
 @numba.njit(**_JIT)
-def ssim_terms(x, y, taps, c1, c2):
+def reference_moments(x, taps, same):
+    """Local means of ``x`` and ``x*x`` of a reference plane [H, W] float64 (borders as
+    :func:`_moments_row`): float64 [2, H', W'], for :func:`ssim_terms` and
+    :func:`ssimulacra2_plane`."""
+    oh, ow = _output_shape(x, taps, same)
+    k = taps.shape[0]
+    moments = np.empty((2, oh, ow))
+    ring, held = np.empty((k, 2, ow)), np.full(k, -1, np.int64)
+    products = np.empty((2, x.shape[1]))
+    for i in range(oh):
+        _moments_row(x, x, taps, same, i, ring, held, moments[:, i], products)
+    return moments
+
+
+@numba.njit(**_JIT)
+def _distorted_state(taps, width, input_width):
+    """Empty (ring, held, out, products) buffers for :func:`_moments_row`'s three distorted
+    planes."""
+    k = taps.shape[0]
+    return np.empty((k, 3, width)), np.full(k, -1, np.int64), np.empty((3, width)), \
+        np.empty((3, input_width))
+
+
+@numba.njit(**_JIT)
+def ssim_terms(x, moments, y, taps, c1, c2):
     """Per-pixel luminance and contrast-structure terms of SSIM (tf.image's ``_ssim_helper``,
-    compensation 1) of planes ``x``, ``y`` [H, W] float64, VALID borders.
+    compensation 1) of reference plane ``x`` (its :func:`reference_moments`, VALID) and
+    distorted plane ``y``, both [H, W] float64, VALID borders.
 
     Returns:
         (luminance, cs), each float64 [H - k + 1, W - k + 1].
     """
-    k = taps.shape[0]
-    oh = x.shape[0] - k + 1
-    ow = x.shape[1] - k + 1
+    oh, ow = _output_shape(x, taps, False)
     luminance = np.empty((oh, ow))
     cs = np.empty((oh, ow))
-    ring, held, m, products = _window_state(taps, ow, x.shape[1])
+    ring, held, m, products = _distorted_state(taps, ow, x.shape[1])
     for i in range(oh):
         _moments_row(x, y, taps, False, i, ring, held, m, products)
         for j in range(ow):
-            num0 = 2.0 * m[0, j] * m[1, j]
-            den0 = m[0, j] * m[0, j] + m[1, j] * m[1, j]
+            mu1 = moments[0, i, j]
+            mu2 = m[0, j]
+            num0 = 2.0 * mu1 * mu2
+            den0 = mu1 * mu1 + mu2 * mu2
             luminance[i, j] = (num0 + c1) / (den0 + c1)
-            cs[i, j] = (2.0 * m[4, j] - num0 + c2) / (m[2, j] + m[3, j] - den0 + c2)
+            cs[i, j] = (2.0 * m[2, j] - num0 + c2) / (moments[1, i, j] + m[1, j] - den0 + c2)
     return luminance, cs
 
 
 @numba.njit(**_JIT)
-def ssimulacra2_plane(x, y, taps):
-    """SSIMULACRA2's six features of one positive-XYB plane: reference ``x``, distorted
-    ``y``, both float64 [H, W] (H > 5).
+def ssimulacra2_plane(x, moments, y, taps):
+    """SSIMULACRA2's six features of one positive-XYB plane: reference ``x`` (its
+    :func:`reference_moments`, ``same`` borders), distorted ``y``, both float64 [H, W]
+    (H > 5).
 
     Returns:
         float64 [6]: the mean and the 4-norm (``mean(v^4)^(1/4)``) of, in turn, the SSIM
@@ -149,16 +177,16 @@ def ssimulacra2_plane(x, y, taps):
         lost detail ``max(0, -e)``, where ``e = (1 + |y - mu_y|) / (1 + |x - mu_x|) - 1``.
     """
     h, w = x.shape
-    ring, held, m, products = _window_state(taps, w, w)
+    ring, held, m, products = _distorted_state(taps, w, w)
     sums = np.zeros(6)
     for i in range(h):
         _moments_row(x, y, taps, True, i, ring, held, m, products)
         for j in range(w):
-            mu1 = m[0, j]
-            mu2 = m[1, j]
+            mu1 = moments[0, i, j]
+            mu2 = m[0, j]
             num_m = 1.0 - (mu1 - mu2) * (mu1 - mu2)
-            num_s = 2.0 * (m[4, j] - mu1 * mu2) + SSIMULACRA2_C2
-            den_s = (m[2, j] - mu1 * mu1) + (m[3, j] - mu2 * mu2) + SSIMULACRA2_C2
+            num_s = 2.0 * (m[2, j] - mu1 * mu2) + SSIMULACRA2_C2
+            den_s = (moments[1, i, j] - mu1 * mu1) + (m[1, j] - mu2 * mu2) + SSIMULACRA2_C2
             d = max(1.0 - num_m * num_s / den_s, 0.0)
             edge = (1.0 + abs(y[i, j] - mu2)) / (1.0 + abs(x[i, j] - mu1)) - 1.0
             artifact = max(edge, 0.0)

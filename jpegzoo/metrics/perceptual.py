@@ -106,28 +106,71 @@ def ssimulacra2(reference, distorted) -> float:
     Raises:
         ValueError: for other dtypes or shapes, differing shapes, or sides under 8 px.
     """
-    from jpegzoo.metrics import kernels  # lazy: numba
-
     a, b = _checked_pair(reference, distorted)
-    table = _srgb_to_linear_table()
-    linear = [np.ascontiguousarray(table[x].transpose(2, 0, 1)) for x in (a, b)]
-    taps = _gaussian_taps()
-    features = np.zeros((3, _SCALES, 6))  # channel, scale, (ssim, artifact, lost) x 2 norms
-    scales = 0
+    return Ssimulacra2Reference(a)(b)
+
+
+class Ssimulacra2Reference:
+    """A reference image prepared for SSIMULACRA2: its positive-XYB planes at each scale and
+    their local means of ``x`` and ``x*x``; calling it scores a distorted image, equal to
+    :func:`ssimulacra2` (which is one such call), with the reference's share of the work
+    done once.
+
+    Args:
+        reference: as :func:`ssimulacra2`'s.
+
+    Memory: about 9 x 8 bytes per pixel (three planes and two moments each, x 4/3 for the
+    pyramid).
+    """
+
+    def __init__(self, reference):
+        from jpegzoo.metrics import kernels  # lazy: numba
+
+        a = _rgb8(reference, "reference")
+        if min(a.shape[:2]) < _MIN_SIDE:
+            raise ValueError(f"SSIMULACRA2 needs images at least {_MIN_SIDE}x{_MIN_SIDE} "
+                             f"pixels, got {a.shape[0]}x{a.shape[1]}")
+        self.shape = a.shape
+        self._taps = _gaussian_taps()
+        self._levels = []  # per scale: (XYB planes [3, H, W], their moments)
+        for linear in _linear_pyramid(a):
+            xyb = kernels.positive_xyb(linear, _OPSIN_MATRIX, _OPSIN_BIAS)
+            self._levels.append((xyb, [kernels.reference_moments(plane, self._taps, True)
+                                       for plane in xyb]))
+
+    def __call__(self, distorted) -> float:
+        """SSIMULACRA2 score of ``distorted`` (same shape as the reference)."""
+        from jpegzoo.metrics import kernels
+
+        b = _rgb8(distorted, "distorted")
+        if b.shape != self.shape:
+            raise ValueError(f"image shapes differ: {self.shape} vs {b.shape}")
+        features = np.zeros((3, len(self._levels), 6))  # (ssim, artifact, lost) x 2 norms
+        for scale, (linear, (x, moments)) in enumerate(zip(_linear_pyramid(b), self._levels)):
+            y = kernels.positive_xyb(linear, _OPSIN_MATRIX, _OPSIN_BIAS)
+            for c in range(3):
+                features[c, scale] = kernels.ssimulacra2_plane(x[c], moments[c], y[c],
+                                                               self._taps)
+        return _score(features)
+
+
+def _linear_pyramid(image):
+    """Linear-light planes [3, H, W] of uint8 sRGB ``image`` at each scale SSIMULACRA2
+    measures: up to six, each a 2x2 box downsampling of the last, while 8 px a side or
+    more."""
+    from jpegzoo.metrics import kernels
+
+    linear = np.ascontiguousarray(_srgb_to_linear_table()[image].transpose(2, 0, 1))
     for scale in range(_SCALES):
         if scale:
-            linear = [kernels.halve(x) for x in linear]
-        if min(linear[0].shape[1:]) < _MIN_SIDE:
-            break
-        xyb = [kernels.positive_xyb(x, _OPSIN_MATRIX, _OPSIN_BIAS) for x in linear]
-        for c in range(3):
-            features[c, scale] = kernels.ssimulacra2_plane(xyb[0][c], xyb[1][c], taps)
-        scales += 1
-    return _score(features[:, :scales])
+            linear = kernels.halve(linear)
+        if min(linear.shape[1:]) < _MIN_SIDE:
+            return
+        yield linear
 
 
 def _gaussian_taps() -> np.ndarray:
-    from jpegzoo.metrics import _gaussian_taps as taps  # the SSIM window: sigma 1.5, 11 taps
+    from jpegzoo.metrics.structural import _gaussian_taps as taps  # sigma 1.5, 11 taps
 
     return taps()
 

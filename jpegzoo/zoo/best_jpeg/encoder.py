@@ -68,6 +68,14 @@ class Image:
         self.grey = pixels.ndim == 2 or pixels.shape[2] == 1
         self._prepared = {}
         self._searches = {}
+        self._scorer = None
+        self._sensitivity = None  # SSIM sensitivity per block, shared by the layouts
+
+    def score(self, decoded):
+        """The tune's score of ``decoded`` (uint8, the pixels' shape) against the pixels."""
+        if self._scorer is None:
+            self._scorer = self.tune.scorer(self.pixels)
+        return self._scorer(decoded)
 
     def decoded(self, data):
         """Pillow's decoding of ``data``, shaped as the pixels."""
@@ -86,7 +94,12 @@ class Image:
         """Per component the tune's SSIM block weights on ``layout``'s grids, or None."""
         if self.tune.ssim_strength == 0:
             return None
-        return trellis.ssim_block_weights(self.pixels, layout, self.tune.ssim_strength)
+        if self._sensitivity is None:  # on the largest luma grid (4:2:0's 16x16 MCUs)
+            height, width = self.pixels.shape[:2]
+            self._sensitivity = trellis.ssim_block_sensitivity(
+                self.pixels, 2 * -(-height // 16), 2 * -(-width // 16))
+        return trellis.ssim_block_weights(self.pixels, layout, self.tune.ssim_strength,
+                                          self._sensitivity)
 
     def tables(self, mu, subsampling):
         """int32 ``[2, 64]`` (luma, chroma) tables minimizing bits + ``mu`` x distortion
@@ -140,7 +153,7 @@ class Image:
             forward.empty_layout(self.pixels, tables, _name(layout)), grids, options,
             block_weights=weights, restart_interval=restart_interval)
         data = write_jpeg(levels, optimize=True, restart_interval=restart_interval)
-        score = self.tune.score(self.pixels, self.decoded(data))
+        score = self.score(self.decoded(data))
         return Trial(mu, subsampling, levels, data, score)
 
 

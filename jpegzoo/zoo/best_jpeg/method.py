@@ -98,7 +98,7 @@ class BestJpeg:
     def reference_score(prepared, quality):
         """The tune's score of libjpeg-turbo's 4:2:0 file at IJG ``quality``."""
         data = baseline.encode(prepared.pixels, int(quality), subsampling="420")
-        return prepared.tune.score(prepared.pixels, prepared.decoded(data))
+        return prepared.score(prepared.decoded(data))
 
     @staticmethod
     def _at_target(prepared, target, subsampling, mu0, restart_interval, best_effort=False):

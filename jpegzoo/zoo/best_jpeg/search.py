@@ -35,8 +35,10 @@ def search_target(image, target, subsampling, mu0, restart_interval=0, log=None,
     lo, hi = None, None  # (log mu, linear score) missing / reaching the target
     x = math.log(min(max(mu0, MU_RANGE[0]), MU_RANGE[1]))
     for _ in range(MAX_TRIALS):
-        trial = image.trial(math.exp(x), subsampling, restart_interval)
-        trials.append(trial)
+        trial = _logged(trials, x, subsampling)
+        if trial is None:
+            trial = image.trial(math.exp(x), subsampling, restart_interval)
+            trials.append(trial)
         _keep_candidates(trials, tune, goal)
         value = tune.linear(trial.score)
         if value >= goal:
@@ -59,6 +61,13 @@ def search_target(image, target, subsampling, mu0, restart_interval=0, log=None,
         raise ValueError(f"target {tune.metric} {target:g} is out of reach for this image "
                          f"(at most {best.score:.4g})")
     return min(reaching, key=lambda t: t.size)
+
+
+def _logged(trials, x, subsampling):
+    """The trial already made at ``log mu`` = ``x`` and ``subsampling`` (a search may
+    start at a probe's ``mu``), or None."""
+    return next((t for t in trials if t.subsampling == subsampling
+                 and abs(math.log(t.mu) - x) < 1e-9), None)
 
 
 def _keep_candidates(trials, tune, goal):
