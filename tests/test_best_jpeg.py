@@ -86,6 +86,35 @@ def test_a_target_in_another_metric_than_the_tune_is_checked_in_its_own():
     assert metrics.psnr(pixels, decode_jpeg(data)) >= 32.0
 
 
+def _sampling(data):
+    with PILImage.open(io.BytesIO(data)) as image:
+        return tuple(image.layer[0][1:3])  # luma's (h, v) sampling factors
+
+
+def test_auto_subsampling_tries_444_only_where_chroma_detail_limits_the_file(monkeypatch):
+    tried = []
+    trial = Image.trial
+    monkeypatch.setattr(Image, "trial", lambda self, mu, sub, *a: tried.append(sub) or trial(
+        self, mu, sub, *a))
+    luma = _pixels((96, 96))[..., None].astype(np.int16)  # texture in luma only
+    y, x = np.mgrid[:96, :96]
+    smooth = np.clip(luma + np.stack([x / 3, 0 * x, -y / 3], -1), 0, 255).astype(np.uint8)
+    data = BestJpeg().compress(smooth, tune="ssim", target_ssim=0.95)
+    assert "444" not in tried and _sampling(data) == (2, 2)
+    tried.clear()
+    # a target 4:2:0 cannot reach at all (chroma detail): 4:4:4 is searched instead
+    data = BestJpeg().compress(_pixels((96, 96, 3)), tune="ssim", target_ssim=0.95)
+    assert _sampling(data) == (1, 1)
+    assert metrics.ssim(_pixels((96, 96, 3)), decode_jpeg(data)) >= 0.95
+    tried.clear()
+    stripes = np.zeros((96, 96, 3), np.uint8)  # 1-px red/blue columns: chroma-only detail
+    stripes[:, ::2, 0] = 200
+    stripes[:, 1::2, 2] = 200
+    data = BestJpeg().compress(stripes, tune="psnr", target_psnr=34.0)
+    assert "444" in tried and _sampling(data) == (1, 1)
+    assert metrics.psnr(stripes, decode_jpeg(data)) >= 34.0
+
+
 def test_auto_subsampling_is_never_larger_than_420_at_the_target():
     pixels = _sample("kodim23_crop256.png")
     auto = BestJpeg().compress(pixels, tune="psnr", target_psnr=36.0)

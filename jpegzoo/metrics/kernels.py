@@ -141,28 +141,42 @@ def _distorted_state(taps, width, input_width):
 
 
 @numba.njit(**_JIT)
-def ssim_terms(x, moments, y, taps, c1, c2):
-    """Per-pixel luminance and contrast-structure terms of SSIM (tf.image's ``_ssim_helper``,
-    compensation 1) of reference plane ``x`` (its :func:`reference_moments`, VALID) and
-    distorted plane ``y``, both [H, W] float64, VALID borders.
+def ssim_terms(x, moments, y, taps, c1, c2, ssim_map):
+    """SSIM's per-pixel luminance ``l`` and contrast-structure ``cs`` terms (tf.image's
+    ``_ssim_helper``, compensation 1) of reference plane ``x`` (float64 [H, W], its
+    :func:`reference_moments` with VALID borders) and distorted plane ``y`` ([H, W], any
+    numeric dtype and strides), VALID borders, summed over the pixels.
+
+    ``ssim_map``: float64 [H - k + 1, W - k + 1] that ``l * cs`` is added to (the channels'
+    sum, for :func:`~jpegzoo.metrics.ssim_map`), or [0, 0] for none.
 
     Returns:
-        (luminance, cs), each float64 [H - k + 1, W - k + 1].
+        (sum of ``l * cs``, sum of ``cs``) over the [H - k + 1, W - k + 1] pixels (summed by
+        row, then over rows).
     """
     oh, ow = _output_shape(x, taps, False)
-    luminance = np.empty((oh, ow))
-    cs = np.empty((oh, ow))
+    keep_map = ssim_map.shape[0] == oh and ssim_map.shape[1] == ow
+    total_ssim = 0.0
+    total_cs = 0.0
     ring, held, m, products = _distorted_state(taps, ow, x.shape[1])
     for i in range(oh):
         _moments_row(x, y, taps, False, i, ring, held, m, products)
+        row_ssim = 0.0
+        row_cs = 0.0
         for j in range(ow):
             mu1 = moments[0, i, j]
             mu2 = m[0, j]
             num0 = 2.0 * mu1 * mu2
             den0 = mu1 * mu1 + mu2 * mu2
-            luminance[i, j] = (num0 + c1) / (den0 + c1)
-            cs[i, j] = (2.0 * m[2, j] - num0 + c2) / (moments[1, i, j] + m[1, j] - den0 + c2)
-    return luminance, cs
+            luminance = (num0 + c1) / (den0 + c1)
+            cs = (2.0 * m[2, j] - num0 + c2) / (moments[1, i, j] + m[1, j] - den0 + c2)
+            row_ssim += luminance * cs
+            row_cs += cs
+            if keep_map:
+                ssim_map[i, j] += luminance * cs
+        total_ssim += row_ssim
+        total_cs += row_cs
+    return total_ssim, total_cs
 
 
 @numba.njit(**_JIT)

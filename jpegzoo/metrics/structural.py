@@ -62,28 +62,36 @@ class StructuralReference:
             moments = [kernels.reference_moments(plane, self._taps, False) for plane in x]
             self._levels.append((x, moments))
 
-    def _terms(self, distorted):
-        """Per scale, (luminance, cs) [C, H', W'] of ``distorted`` against the reference."""
+    def _sums(self, distorted, ssim_map=None):
+        """Per scale, float64 [C, 2]: each channel's (mean of ``l * cs``, mean of ``cs``)
+        of ``distorted`` against the reference; ``ssim_map`` (the first scale's
+        [H', W']) gets the channels' sum of ``l * cs`` added."""
         from jpegzoo.metrics import kernels
 
         if np.shape(distorted) != self.shape:
             raise ValueError(f"image shapes differ: {self.shape} vs {np.shape(distorted)}")
-        y = _planes(distorted, 1)
+        y = np.asarray(distorted)
+        y = np.moveaxis(y[..., None] if y.ndim == 2 else y, 2, 0)  # a view: no copy
+        none = np.zeros((0, 0))
         for scale, (x, moments) in enumerate(self._levels):
             if scale:
                 y = kernels.halve(y)
-            terms = [kernels.ssim_terms(xc, mc, yc, self._taps, self._c1, self._c2)
-                     for xc, mc, yc in zip(x, moments, y)]
-            yield np.stack([t[0] for t in terms]), np.stack([t[1] for t in terms])
+            target = ssim_map if scale == 0 and ssim_map is not None else none
+            sums = [kernels.ssim_terms(xc, mc, yc, self._taps, self._c1, self._c2, target)
+                    for xc, mc, yc in zip(x, moments, y)]
+            pixels = (x.shape[1] - _SSIM_FILTER_SIZE + 1) * (x.shape[2] - _SSIM_FILTER_SIZE + 1)
+            yield np.array(sums) / pixels
 
     def ssim_map(self, distorted) -> np.ndarray:
         """:func:`ssim_map` of ``distorted`` against the reference."""
-        luminance, cs = next(self._terms(distorted))
-        return np.mean(luminance * cs, axis=0)
+        x = self._levels[0][0]
+        values = np.zeros((x.shape[1] - _SSIM_FILTER_SIZE + 1, x.shape[2] - _SSIM_FILTER_SIZE + 1))
+        next(self._sums(distorted, values))
+        return values / x.shape[0]
 
     def ssim(self, distorted) -> float:
         """:func:`ssim` of ``distorted`` against the reference."""
-        return float(np.mean(self.ssim_map(distorted)))
+        return float(np.mean(next(self._sums(distorted))[:, 0]))
 
     def ms_ssim(self, distorted) -> float:
         """:func:`ms_ssim` of ``distorted`` against the reference (prepared with 5 scales)."""
@@ -91,10 +99,9 @@ class StructuralReference:
             raise ValueError(f"MS-SSIM needs a reference prepared with {_MS_SSIM_SCALES} "
                              f"scales, this one has {len(self._levels)}")
         product = 1.0
-        for scale, (luminance, cs) in enumerate(self._terms(distorted)):
-            term = luminance * cs if scale == _MS_SSIM_SCALES - 1 else cs
-            product = product * np.maximum(np.mean(term, axis=(1, 2)), 0.0) \
-                ** _MS_SSIM_POWERS[scale]
+        for scale, means in enumerate(self._sums(distorted)):
+            term = means[:, 0] if scale == _MS_SSIM_SCALES - 1 else means[:, 1]
+            product = product * np.maximum(term, 0.0) ** _MS_SSIM_POWERS[scale]
         return float(np.mean(product))
 
 
@@ -158,7 +165,7 @@ def ssim(a, b, max_val: float = 255.0) -> float:
     Raises:
         ValueError: if the shapes differ or the image is smaller than the filter.
     """
-    return float(np.mean(ssim_map(a, b, max_val)))
+    return StructuralReference(a, 1, max_val).ssim(b)
 
 
 def ssim_blocks(a, b, block_size: int = 8, max_val: float = 255.0):

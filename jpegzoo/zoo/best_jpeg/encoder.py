@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jpegzoo import metrics
 from jpegzoo.imageio import decode_jpeg
+from jpegzoo.jpeg import baseline, trellis
 from jpegzoo.jpeg import coefficients as forward
-from jpegzoo.jpeg import trellis
 from jpegzoo.jpeg.table_search import TableSearch
 from jpegzoo.jpeg.writer import write_jpeg
 from jpegzoo.zoo.best_jpeg import tunes
@@ -70,6 +71,7 @@ class Image:
         self._searches = {}
         self._scorer = None
         self._sensitivity = None  # SSIM sensitivity per block, shared by the layouts
+        self._downsampling_error = None
 
     def score(self, decoded):
         """The tune's score of ``decoded`` (uint8, the pixels' shape) against the pixels."""
@@ -80,6 +82,16 @@ class Image:
     def decoded(self, data):
         """Pillow's decoding of ``data``, shaped as the pixels."""
         return decode_jpeg(data).reshape(self.pixels.shape)
+
+    def chroma_downsampling_error(self):
+        """The mean squared RGB error 4:2:0 adds to 4:4:4 before any quantization:
+        libjpeg-turbo's files at quality 100 (tables of ones) in both samplings, decoded
+        (computed once)."""
+        if self._downsampling_error is None:
+            errors = [metrics.mse(self.pixels, self.decoded(
+                baseline.encode(self.pixels, 100, subsampling=s))) for s in ("420", "444")]
+            self._downsampling_error = max(errors[0] - errors[1], 0.0)
+        return self._downsampling_error
 
     def prepared(self, subsampling):
         """(layout, coefficient grids, per-component block weights or None)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from jpegzoo import metrics
 from jpegzoo.imageio import decode_jpeg
 from jpegzoo.jpeg import baseline
 from jpegzoo.jpeg.writer import write_jpeg
@@ -104,9 +105,16 @@ class BestJpeg:
     def _at_target(prepared, target, subsampling, mu0, restart_interval, best_effort=False):
         first = subsampling if subsampling in ("444", "422") else "420"
         trials = []
-        chosen = search.search_target(prepared, target, first, mu0, restart_interval, trials,
-                                      best_effort)
-        if subsampling != "auto" or prepared.grey:
+        try:
+            chosen = search.search_target(prepared, target, first, mu0, restart_interval,
+                                          trials, best_effort)
+        except ValueError:
+            if subsampling != "auto" or prepared.grey:
+                raise
+            # out of 4:2:0's reach (chroma detail it cannot hold): 4:4:4 alone may reach it
+            return search.search_target(prepared, target, "444", trials[-1].mu,
+                                        restart_interval)
+        if subsampling != "auto" or prepared.grey or not _may_gain_from_444(prepared, chosen):
             return chosen
         other = prepared.trial(chosen.mu, "444", restart_interval)
         slope = search.slope_per_log_size(trials, prepared.tune)
@@ -169,6 +177,15 @@ def operating_point(quality=75, tune=None, lam=None, **targets) -> OperatingPoin
     if not 1 <= int(quality) <= 100:
         raise ValueError(f"quality must be an IJG quality 1..100, got {quality}")
     return OperatingPoint(chosen, quality=int(quality))
+
+
+def _may_gain_from_444(prepared, trial):
+    """Whether 4:4:4 is worth a trial beside 4:2:0 ``trial``: the error 4:2:0 adds by
+    itself is at least the tune's share of the file's error (otherwise chroma resolution
+    is not what limits this file)."""
+    error = metrics.mse(prepared.pixels, prepared.decoded(trial.data))
+    return error == 0 or \
+        prepared.chroma_downsampling_error() >= prepared.tune.min_chroma_share * error
 
 
 def _lagrangian(prepared, trial):

@@ -10,9 +10,10 @@ is narrower than :data:`MIN_BRACKET` (3 % in ``mu``: metrics move in small steps
 table entries change, below that the search only chases noise). The result is the
 smallest file that reaches the target among the trials.
 
-``auto`` subsampling: the search runs at 4:2:0; then one 4:4:4 trial at the found ``mu``
-predicts, with the slope the search measured, the 4:4:4 size at the target; when that is
-smaller, a 4:4:4 search starting there decides.
+``auto`` subsampling: the search runs at 4:2:0; when 4:2:0's own error is a large enough
+share of the found file's (:attr:`.tunes.Tune.min_chroma_share`), one 4:4:4 trial at the
+found ``mu`` predicts, with the slope the search measured, the 4:4:4 size at the target;
+when that is smaller, a 4:4:4 search starting there decides.
 """
 
 import math
