@@ -90,17 +90,10 @@ def task_of(args):
 
 def run(args):
     task = task_of(args)
-    _quiet_beam_import()
-    try:
-        import apache_beam as beam
-        from apache_beam.options.pipeline_options import PipelineOptions
+    beam, options = beam_modules(), beam_options(args.beam_options, args.jobs)
+    from jpegzoo.pipelines import bulk
 
-        from jpegzoo.pipelines import bulk
-    except ImportError:
-        raise ValueError("jpegzoo bulk needs Apache Beam: pip install 'jpegzoo[beam]'") \
-            from None
     pattern, layout = bulk.resolve(args.pattern, args.prefix, task.suffix)
-    options = PipelineOptions(_beam_arguments(args.beam_options, args.jobs))
     suffixes = getattr(task, "input_suffixes", None) or _image_suffixes()
     pipeline = beam.Pipeline(options=options)
     bulk.build(pipeline, pattern, layout, task, suffixes, args.force)
@@ -109,16 +102,23 @@ def run(args):
     return _report(bulk.counters(result), layout.prefix)
 
 
-def _quiet_beam_import():
-    """Beam's import warns on stderr that Google Cloud's optional clients are missing
-    (they are: the local runner needs none); keep that line out of the command's output."""
+def beam_modules():
+    """``apache_beam``, imported without its warning that Google Cloud's optional clients
+    are missing (the local runner needs none); ValueError (one line) without the extra."""
     logging.getLogger().addFilter(
         lambda record: "apitools not found" not in record.getMessage())
+    try:
+        import apache_beam
+    except ImportError:
+        raise ValueError("this needs Apache Beam: pip install 'jpegzoo[beam]'") from None
+    return apache_beam
 
 
-def _beam_arguments(given, jobs):
-    """Beam's options: the user's, and the DirectRunner with ``jobs`` processes unless a
-    runner is given."""
+def beam_options(given, jobs):
+    """Beam's ``PipelineOptions``: the user's, and the DirectRunner with ``jobs``
+    processes unless a runner is given."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
     options = list(given)
     if not any(o == "--runner" or o.startswith("--runner=") for o in options):
         options += ["--runner=DirectRunner", f"--direct_num_workers={jobs}",
@@ -127,7 +127,7 @@ def _beam_arguments(given, jobs):
     if not any(o.startswith("--default_sdk_harness_log_level") for o in options):
         # the local workers' start-up chatter (dozens of INFO and WARNING lines) stays out
         options.append("--default_sdk_harness_log_level=ERROR")
-    return options
+    return PipelineOptions(options)
 
 
 def _image_suffixes():

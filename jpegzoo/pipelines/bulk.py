@@ -27,16 +27,15 @@ bytes the command line writes for that file. The pipeline::
 import csv
 import io
 import os
-import tempfile
-import uuid
 from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io import fileio
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
+
+from jpegzoo.pipelines import files
 
 #: Columns of the manifest (sizes in bytes and pixels, bits per pixel).
 MANIFEST_FIELDS = ("input", "output", "status", "bytes_in", "bytes_out", "width", "height",
@@ -44,9 +43,6 @@ MANIFEST_FIELDS = ("input", "output", "status", "bytes_in", "bytes_out", "width"
 FAILED_FIELDS = ("input", "error")
 NAMESPACE = "jpegzoo"
 COUNTERS = ("files_written", "files_skipped", "files_failed", "bytes_in", "bytes_out")
-#: Largest input file read (bytes): about 16x an uncompressed 100-megapixel RGB image is
-#: never needed; this keeps a hostile file from filling a worker's memory.
-MAX_INPUT_BYTES = 1 << 30
 _WILDCARDS = "*?["
 
 
@@ -68,8 +64,8 @@ class Layout:
 def resolve(input_pattern, output_prefix, suffix):
     """(the Beam file pattern, :class:`Layout`) of the command line's arguments: local
     paths made absolute, a folder turned into every file under it."""
-    pattern, prefix = (_absolute(p) for p in (input_pattern, output_prefix))
-    if pattern.endswith("/") or (_is_local(pattern) and os.path.isdir(pattern)):
+    pattern, prefix = (absolute(p) for p in (input_pattern, output_prefix))
+    if pattern.endswith("/") or (files.is_local(pattern) and os.path.isdir(pattern)):
         pattern = pattern.rstrip("/") + "/**"
     cut = min((pattern.find(c) for c in _WILDCARDS if c in pattern), default=len(pattern))
     root = pattern[:cut].rsplit("/", 1)[0] + "/" if "/" in pattern[:cut] else ""
@@ -78,12 +74,9 @@ def resolve(input_pattern, output_prefix, suffix):
     return pattern, Layout(root, prefix, suffix)
 
 
-def _is_local(path):
-    return "://" not in path
-
-
-def _absolute(path):
-    if not _is_local(path):
+def absolute(path):
+    """A local ``path`` made absolute (a trailing ``/`` kept); other file systems' as is."""
+    if not files.is_local(path):
         return path
     absolute = os.path.abspath(os.path.expanduser(path))
     return absolute + "/" if path.endswith("/") else absolute
@@ -119,32 +112,21 @@ class CodeFile(beam.DoFn):
             else:
                 self._code(readable, row)
         except Exception as error:  # noqa: BLE001 -- a failing file is reported, not fatal
-            row["error"] = _one_line(error)
+            row["error"] = files.one_line(error)
             self.counters["files_failed"].inc()
             yield beam.pvalue.TaggedOutput(self.FAILED, {"input": source,
                                                          "error": row["error"]})
         yield row
 
     def _code(self, readable, row):
-        source, output = row["input"], row["output"]
-        with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            raise ValueError(f"{source}: larger than the input limit of "
-                             f"{MAX_INPUT_BYTES:,} bytes")
-        with tempfile.TemporaryDirectory() as folder:
-            local = os.path.join(folder, os.path.basename(source))
-            with open(local, "wb") as handle:
-                handle.write(data)
+        with files.local_copy(readable) as (local, data):
             try:
                 picture = self.task.read(local)
                 self.task.prepare()
                 coded = self.task.write(picture)
-            except (ValueError, OSError) as error:
-                raise ValueError(str(error).replace(local, source)) from None
             except MemoryError:
-                raise ValueError(f"{source}: not enough memory to code it") from None
-        _write_atomic(output, coded)
+                raise ValueError(f"{row['input']}: not enough memory to code it") from None
+        files.write_atomic(row["output"], coded)
         height, width = picture.pixels.shape[:2]
         row.update(status="written", bytes_out=len(coded), width=width, height=height,
                    bpp=f"{8 * len(coded) / (width * height):.4f}")
@@ -153,23 +135,8 @@ class CodeFile(beam.DoFn):
         self.counters["bytes_out"].inc(len(coded))
 
 
-def _write_atomic(path, data):
-    """``data`` to ``path`` through a temporary name and a rename (no partial outputs)."""
-    temporary = f"{path}.part-{uuid.uuid4().hex}"
-    if _is_local(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as out:
-        out.write(data)
-    FileSystems.rename([temporary], [path])
-
-
 def _size(path):
     return FileSystems.match([path])[0].metadata_list[0].size_in_bytes
-
-
-def _one_line(error):
-    text = str(error).strip() or type(error).__name__
-    return " ".join(text.split())
 
 
 def _csv_line(fields):

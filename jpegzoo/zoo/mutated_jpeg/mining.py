@@ -202,8 +202,11 @@ def _prepared(blocks, left, weight, quality, component, lam):
     return normalized, rounded, cost
 
 
-def search_job(blocks, left, weight, quality, component, config):
-    """Stage 1+2 for one (quality, component): (pool int8 [P, 64], counts [P])."""
+def search_counts(blocks, left, weight, quality, component, config):
+    """Stage 1 for one (quality, component): every distinct mutation the search finds on
+    these blocks, with its count over the lambdas (int8 [P, 64], int64 [P], most frequent
+    first). Blocks are searched independently, so the counts of a union of block sets are
+    the sums of each set's (what a sharded miner merges)."""
     tables = quality_to_qtables(quality)
     found = []
     for mu in config.lambda_factors:
@@ -212,13 +215,18 @@ def search_job(blocks, left, weight, quality, component, config):
         final = coordinate_descent(cost, rounded, config.l1_bound)
         found.append(normalized_mutations(final, rounded,
                                           cands.coefficient_signs(normalized)))
-    pool, counts = count_unique(np.concatenate(found))
+    return count_unique(np.concatenate(found))
+
+
+def search_job(blocks, left, weight, quality, component, config):
+    """Stage 1+2 for one (quality, component): (pool int8 [P, 64], counts [P])."""
+    pool, counts = search_counts(blocks, left, weight, quality, component, config)
     return pool[:config.pool_size], counts[:config.pool_size]
 
 
-def filter_job(blocks, left, weight, quality, component, pool, config):
-    """Stage 3: wins of each pool mutation against rounding and each other on held-out
-    blocks, over the lambdas; returns (set int8 [K, 64], wins [K])."""
+def filter_wins(blocks, left, weight, quality, component, pool, config):
+    """Stage 3's tally: on how many (block, lambda) pairs each pool mutation beats rounding
+    and the other mutations, int64 [P] (per block independent, so shards add up)."""
     tables = quality_to_qtables(quality)
     wins = np.zeros(pool.shape[0], dtype=np.int64)
     for mu in config.lambda_factors:
@@ -238,9 +246,22 @@ def filter_job(blocks, left, weight, quality, component, pool, config):
             best[better] = value[better, j[better]]
             winner[better] = start + j[better]
         wins += np.bincount(winner[winner >= 0], minlength=pool.shape[0])
+    return wins
+
+
+def select_set(pool, wins, set_size):
+    """The shipped set: the ``set_size`` pool mutations with the most wins (at least one;
+    ties: pool order), and their wins."""
     order = np.lexsort((np.arange(pool.shape[0]), -wins))
-    keep = order[wins[order] > 0][:config.set_size]
+    keep = order[wins[order] > 0][:set_size]
     return pool[keep], wins[keep]
+
+
+def filter_job(blocks, left, weight, quality, component, pool, config):
+    """Stage 3: wins of each pool mutation against rounding and each other on held-out
+    blocks, over the lambdas; returns (set int8 [K, 64], wins [K])."""
+    wins = filter_wins(blocks, left, weight, quality, component, pool, config)
+    return select_set(pool, wins, config.set_size)
 
 
 # -- orchestration -----------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""Files on Beam's file systems, as the pipelines use them: inputs read with a bound into a
+local copy (jpegzoo's readers take paths), outputs written whole or not at all."""
+
+import contextlib
+import os
+import tempfile
+import uuid
+
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+#: Largest input file read (bytes): keeps a hostile file from filling a worker's memory.
+MAX_INPUT_BYTES = 1 << 30
+
+
+def is_local(path):
+    return "://" not in path
+
+
+@contextlib.contextmanager
+def local_copy(readable, limit=MAX_INPUT_BYTES):
+    """A local path holding the bytes of ``readable`` (a ``fileio.ReadableFile``), with
+    its file name; ValueError (one line) past ``limit`` bytes. Yields (path, bytes)."""
+    source = readable.metadata.path
+    with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{source}: larger than the input limit of {limit:,} bytes")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, os.path.basename(source))
+        with open(path, "wb") as handle:
+            handle.write(data)
+        try:
+            yield path, data
+        except (ValueError, OSError) as error:  # name the input, not the copy
+            raise ValueError(str(error).replace(path, source)) from None
+
+
+def write_atomic(path, data):
+    """``data`` to ``path`` through a temporary name and a rename (no partial outputs)."""
+    temporary = f"{path}.part-{uuid.uuid4().hex}"
+    if is_local(path):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as out:
+        out.write(data)
+    FileSystems.rename([temporary], [path])
+
+
+def one_line(error):
+    """``error``'s message on one line."""
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())
