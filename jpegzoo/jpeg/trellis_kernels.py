@@ -184,27 +184,29 @@ def ssim_sensitivity(planes, taps, c2, rows, cols):
     out = np.zeros((rows, cols))
     padded = np.empty((height + 2 * radius, width + 2 * radius))
     first = np.empty((2, height + 2 * radius, width))  # horizontal pass of x and x^2
+    m = np.empty((2, width))  # one row of the vertical pass
     for c in range(channels):
         for y in range(height + 2 * radius):
             sy = min(max(y - radius, 0), h - 1)
             for x in range(width + 2 * radius):
                 padded[y, x] = planes[c, sy, min(max(x - radius, 0), w - 1)]
+        # the tap loops run outside the pixel loops (contiguous rows the compiler
+        # vectorizes; each sum still adds its taps in order, so the values do not change)
         for y in range(height + 2 * radius):
-            for x in range(width):
-                m1 = 0.0
-                m2 = 0.0
-                for k in range(taps.shape[0]):
+            first[:, y] = 0.0
+            for k in range(taps.shape[0]):
+                t = taps[k]
+                for x in range(width):
                     v = padded[y, x + k]
-                    m1 += taps[k] * v
-                    m2 += taps[k] * v * v
-                first[0, y, x] = m1
-                first[1, y, x] = m2
+                    first[0, y, x] += t * v
+                    first[1, y, x] += t * v * v
         for y in range(height):
+            m[:] = 0.0
+            for k in range(taps.shape[0]):
+                t = taps[k]
+                for x in range(width):
+                    m[0, x] += t * first[0, y + k, x]
+                    m[1, x] += t * first[1, y + k, x]
             for x in range(width):
-                m1 = 0.0
-                m2 = 0.0
-                for k in range(taps.shape[0]):
-                    m1 += taps[k] * first[0, y + k, x]
-                    m2 += taps[k] * first[1, y + k, x]
-                out[y // 8, x // 8] += 1.0 / (2.0 * max(m2 - m1 * m1, 0.0) + c2)
+                out[y // 8, x // 8] += 1.0 / (2.0 * max(m[1, x] - m[0, x] * m[0, x], 0.0) + c2)
     return out / (64.0 * channels)

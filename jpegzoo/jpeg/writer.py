@@ -135,8 +135,8 @@ def _scan_blocks(image, order):
     zz = np.empty((order.component.size, 64), dtype=np.int32)
     for index in range(len(image.components)):
         mask = order.component == index
-        levels = coded_levels(image, index).astype(np.int32, copy=False).ravel()
-        zz[mask] = levels[order.flat_index[mask][:, None] * 64 + ZIGZAG[None, :]]
+        levels = coded_levels(image, index).astype(np.int32, copy=False).reshape(-1, 64)
+        zz[mask] = levels[order.flat_index[mask]][:, ZIGZAG]  # rows, then the zigzag
     return zz
 
 
