@@ -120,7 +120,7 @@ def write_block_dataset(images, out_dir, qualities=tuple(range(10, 96, 5)),
         examples = sample_examples(image, quality, rng, blocks_per_image, mutations)
         shard = rng.integers(0, num_shards, examples["bits"].size)
         for i in range(examples["bits"].size):
-            writers[shard[i]].write(_serialize(examples, i))
+            writers[shard[i]].write(serialize(examples, i))
         total += examples["bits"].size
     for writer, path in zip(writers, paths):
         writer.close()
@@ -128,7 +128,7 @@ def write_block_dataset(images, out_dir, qualities=tuple(range(10, 96, 5)),
     return total
 
 
-def _serialize(examples, i):
+def serialize(examples, i):
     import tensorflow as tf
 
     def int_feature(value):
