@@ -115,6 +115,26 @@ def test_auto_subsampling_tries_444_only_where_chroma_detail_limits_the_file(mon
     assert metrics.psnr(stripes, decode_jpeg(data)) >= 34.0
 
 
+def test_large_images_are_searched_on_a_sample_then_checked_whole(monkeypatch):
+    from jpegzoo.zoo.best_jpeg import method
+
+    monkeypatch.setattr(method, "SAMPLE_ABOVE", 300_000)
+    pixels = np.tile(_sample("kodim23_crop256.png", size=256), (3, 3, 1))[:700, :650]
+    sizes = []
+    trial = Image.trial
+    monkeypatch.setattr(Image, "trial", lambda self, mu, sub, *a: sizes.append(
+        self.pixels.shape[:2]) or trial(self, mu, sub, *a))
+    for options in ({"quality": 60}, {"target_ssimulacra2": 75.0}):
+        sizes.clear()
+        data = BestJpeg().compress(pixels, tune="ssimulacra2", **options)
+        decoded = decode_jpeg(data)
+        target = options.get("target_ssimulacra2") or metrics.ssimulacra2(
+            pixels, decode_jpeg(pillow_encode(pixels, 60, "420", optimize=False)))
+        assert metrics.ssimulacra2(pixels, decoded) >= target
+        whole = [s for s in sizes if s == (700, 650)]
+        assert (512, 512) in sizes and 1 <= len(whole) <= 4  # 2 x 2 tiles of 256 px
+
+
 def test_auto_subsampling_is_never_larger_than_420_at_the_target():
     pixels = _sample("kodim23_crop256.png")
     auto = BestJpeg().compress(pixels, tune="psnr", target_psnr=36.0)

@@ -65,6 +65,9 @@ def _srgb_to_linear_table() -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
+_LINEAR = _srgb_to_linear_table()
+
+
 def _rgb8(image, name: str) -> np.ndarray:
     """uint8 [H, W, 3] of an RGB or grey ([H, W], [H, W, 1]) uint8 image."""
     x = np.asarray(image)
@@ -160,7 +163,7 @@ def _linear_pyramid(image):
     more."""
     from jpegzoo.metrics import kernels
 
-    linear = np.ascontiguousarray(_srgb_to_linear_table()[image].transpose(2, 0, 1))
+    linear = _LINEAR[image.transpose(2, 0, 1)]  # a lookup makes contiguous [3, H, W]
     for scale in range(_SCALES):
         if scale:
             linear = kernels.halve(linear)

@@ -36,6 +36,8 @@ from jpegzoo.zoo.best_jpeg import tunes
 
 #: Table classes and the components that share each (luma; Cb and Cr).
 TABLE_CLASSES = ((0,), (1, 2))
+#: :meth:`Image.sample`: 4 x 4 tiles of 256 px (a 1-megapixel mosaic).
+SAMPLE_TILE, SAMPLE_GRID = 256, 4
 
 
 @dataclass
@@ -82,6 +84,21 @@ class Image:
     def decoded(self, data):
         """Pillow's decoding of ``data``, shaped as the pixels."""
         return decode_jpeg(data).reshape(self.pixels.shape)
+
+    def sample(self, tile=SAMPLE_TILE, grid=SAMPLE_GRID):
+        """A smaller :class:`Image` (same tune) for searching large images: ``grid`` x
+        ``grid`` tiles of ``tile`` px, spread evenly over the pixels on 16-px boundaries
+        (whole MCUs at every subsampling), side by side; None for an image under two tiles
+        a side."""
+        height, width = self.pixels.shape[:2]
+        rows, cols = min(grid, height // tile), min(grid, width // tile)
+        if rows < 2 or cols < 2:
+            return None
+        tops = [16 * (i * (height - tile) // (16 * (rows - 1))) for i in range(rows)]
+        lefts = [16 * (j * (width - tile) // (16 * (cols - 1))) for j in range(cols)]
+        mosaic = np.concatenate([np.concatenate(
+            [self.pixels[t:t + tile, s:s + tile] for s in lefts], axis=1) for t in tops])
+        return Image(np.ascontiguousarray(mosaic), self.tune)
 
     def chroma_downsampling_error(self):
         """The mean squared RGB error 4:2:0 adds to 4:4:4 before any quantization:
@@ -202,6 +219,10 @@ class CodedImage(Image):
 
     def prepared(self, subsampling):
         return super().prepared(self.subsampling)
+
+    def sample(self, tile=SAMPLE_TILE, grid=SAMPLE_GRID):
+        """None: a file's coefficients are searched whole."""
+        return None
 
     def trial(self, mu, subsampling, restart_interval=0):
         return super().trial(mu, self.subsampling, restart_interval)

@@ -32,6 +32,8 @@ from jpegzoo.zoo.best_jpeg.encoder import Image
 
 SUBSAMPLINGS = ("auto", "444", "420")
 DEFAULT_TUNE = "ssim"
+#: Images of this many pixels or more are searched on a sample first (``_from_sample``).
+SAMPLE_ABOVE = 4_000_000
 
 
 def initial_mu(quality):
@@ -92,8 +94,25 @@ class BestJpeg:
             target = point.target
         else:
             target = self.reference_score(prepared, point.quality)
+        sample = prepared.sample() if prepared.pixels.shape[0] * prepared.pixels.shape[1] \
+            >= SAMPLE_ABOVE else None
+        if sample is not None:
+            try:
+                return self._from_sample(prepared, sample, point, float(target),
+                                         subsampling, restart_interval)
+            except ValueError:
+                pass  # out of reach from there: the search on the whole image decides
         return self._at_target(prepared, float(target), subsampling, mu0, restart_interval,
                                best_effort=point.target is None)
+
+    def _from_sample(self, prepared, sample, point, target, subsampling, restart_interval):
+        """A large image's trial: the search (subsampling choice included) runs on
+        ``sample`` (:meth:`~.encoder.Image.sample`; for ``-q``, against libjpeg's score
+        on the sample), then on the whole image, in the subsampling found and from the
+        ``mu`` found, to ``target``: every result is still checked on the whole file."""
+        guess = self.choose(sample, point, subsampling, restart_interval)
+        return search.search_target(prepared, target, guess.subsampling, guess.mu,
+                                    restart_interval, best_effort=point.target is None)
 
     @staticmethod
     def reference_score(prepared, quality):
