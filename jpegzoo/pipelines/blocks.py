@@ -22,7 +22,6 @@ pipeline)::
 """
 
 import hashlib
-import logging
 import os
 
 import apache_beam as beam
@@ -57,16 +56,8 @@ class PhotoExamples(beam.DoFn):
         self.written = Metrics.counter("jpegzoo", "examples")
 
     def process(self, readable):
-        from jpegzoo.imageio import read_image
-
-        try:
-            with files.local_copy(readable) as (local, _):
-                image = read_image(local)
-            if image.ndim != 3:
-                raise ValueError(f"{readable.metadata.path}: not an RGB photo")
-        except (ValueError, OSError) as error:
-            self.failed.inc()
-            logging.warning("jpegzoo: photo left out: %s", files.one_line(error))
+        image = files.rgb_photo(readable, self.failed)
+        if image is None:
             return
         for record in photo_examples(os.path.basename(readable.metadata.path), image,
                                      *self.arguments):

@@ -2,6 +2,7 @@
 local copy (jpegzoo's readers take paths), outputs written whole or not at all."""
 
 import contextlib
+import logging
 import os
 import tempfile
 import uuid
@@ -50,3 +51,20 @@ def one_line(error):
     """``error``'s message on one line."""
     text = str(error).strip() or type(error).__name__
     return " ".join(text.split())
+
+
+def rgb_photo(readable, failed):
+    """The uint8 ``[H, W, 3]`` pixels of a matched photo, or None (counted on the
+    ``failed`` Beam counter and logged) for a file that is not a readable RGB photo."""
+    from jpegzoo.imageio import read_image
+
+    try:
+        with local_copy(readable) as (local, _):
+            image = read_image(local)
+        if image.ndim != 3:
+            raise ValueError(f"{readable.metadata.path}: not an RGB photo")
+    except (ValueError, OSError) as error:
+        failed.inc()
+        logging.warning("jpegzoo: photo left out: %s", one_line(error))
+        return None
+    return image

@@ -21,7 +21,6 @@ are counted (``jpegzoo/photos_failed``) and left out.
 
 import hashlib
 import io
-import logging
 import os
 
 import apache_beam as beam
@@ -63,16 +62,8 @@ class SamplePhoto(beam.DoFn):
         self.read = Metrics.counter("jpegzoo", "photos_sampled")
 
     def process(self, readable):
-        from jpegzoo.imageio import read_image
-
-        try:
-            with files.local_copy(readable) as (local, _):
-                image = read_image(local)
-            if image.ndim != 3:
-                raise ValueError(f"{readable.metadata.path}: not an RGB photo")
-        except (ValueError, OSError) as error:
-            self.failed.inc()
-            logging.warning("jpegzoo: photo left out: %s", files.one_line(error))
+        image = files.rgb_photo(readable, self.failed)
+        if image is None:
             return
         self.read.inc()
         yield from photo_samples(os.path.basename(readable.metadata.path), image,
