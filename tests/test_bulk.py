@@ -109,6 +109,13 @@ def test_bulk_refuses_options_that_do_not_apply_in_one_line(tmp_path, capsys, ar
     assert not (tmp_path / "out").exists()
 
 
+def test_bulk_says_when_nothing_matches(tmp_path, capsys):
+    status, _, stderr = _run(capsys, "bulk", tmp_path / "*.png", tmp_path / "out",
+                             "--method", "baseline")
+    assert status == 2 and "no input file matches" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("pattern, root", [
     ("/data/photos/", "/data/photos/"), ("/data/photos/*.png", "/data/photos/"),
     ("/data/**/x?.jpg", "/data/"), ("gs://bucket/set/*/*.png", "gs://bucket/set/"),

@@ -10,7 +10,7 @@ import logging
 import sys
 
 from jpegzoo import methods
-from jpegzoo.cli import encode, optimize
+from jpegzoo.cli import batch, encode, optimize
 from jpegzoo.cli.arguments import bounded_int, integer
 from jpegzoo.jpeg.metadata import COPY_CHOICES
 
@@ -94,12 +94,16 @@ def run(args):
     from jpegzoo.pipelines import bulk
 
     pattern, layout = bulk.resolve(args.pattern, args.prefix, task.suffix)
-    suffixes = getattr(task, "input_suffixes", None) or _image_suffixes()
+    suffixes = getattr(task, "input_suffixes", None) or batch.IMAGE_SUFFIXES
     pipeline = beam.Pipeline(options=options)
     bulk.build(pipeline, pattern, layout, task, suffixes, args.force)
     result = pipeline.run()
     result.wait_until_finish()
-    return _report(bulk.counters(result), layout.prefix)
+    values = bulk.counters(result)
+    if not any(values[f"files_{status}"] for status in ("written", "skipped", "failed")):
+        raise ValueError(f"{args.pattern}: no input file matches (the method takes "
+                         f"{', '.join(suffixes)})")
+    return _report(values, layout.prefix)
 
 
 def beam_modules():
@@ -128,12 +132,6 @@ def beam_options(given, jobs):
         # the local workers' start-up chatter (dozens of INFO and WARNING lines) stays out
         options.append("--default_sdk_harness_log_level=ERROR")
     return PipelineOptions(options)
-
-
-def _image_suffixes():
-    from jpegzoo.cli.batch import IMAGE_SUFFIXES
-
-    return IMAGE_SUFFIXES
 
 
 def _report(values, prefix):
