@@ -195,7 +195,10 @@ class MutationBitcount(keras.Model):
                             training=False)["bits"]
                 return index + 1, bits.write(index, tf.reshape(part, [-1]))
 
-            _, bits = tf.while_loop(lambda index, _: index < chunks, body, (0, bits))
+            # one chunk at a time: parallel iterations would hold several chunks'
+            # activations at once (1,000,000 rows peaked at 3.1 GB with the default 10)
+            _, bits = tf.while_loop(lambda index, _: index < chunks, body, (0, bits),
+                                    parallel_iterations=1)
             return {"bits": tf.cond(chunks > 0, bits.concat, lambda: tf.zeros([0]))}
 
         return {"serving_default": serve}
