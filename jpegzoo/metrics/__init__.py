@@ -105,12 +105,6 @@ def _checked(a, b) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
-    """Both images as float64 arrays of one shape, [H, W] or [H, W, C]."""
-    a, b = _checked(a, b)
-    return a.astype(np.float64), b.astype(np.float64)
-
-
 def _psnr_from_mse(err: float, max_value: float) -> float:
     if not (math.isfinite(max_value) and max_value > 0):
         raise ValueError(f"max_value must be a positive finite number, got {max_value!r}")
