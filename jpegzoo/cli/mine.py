@@ -68,15 +68,15 @@ def _run_on_beam(args, mining):
     from jpegzoo.tensorflow_runtime import start_tensorflow
 
     beam, options = beam_modules(), beam_options(args.beam_options, args.processes)
-    from jpegzoo.pipelines import bulk
+    from jpegzoo.pipelines import files
     from jpegzoo.pipelines import mining as beam_mining
 
     qualities = ijg_qualities(args.qualities)
     config = mining.MiningConfig(blocks_per_image=args.blocks_per_image,
                                  l1_bound=args.l1_bound, set_size=args.set_size,
                                  seed=args.seed)
-    output = bulk.absolute(args.output or "mutation_sets.npz")
-    pattern, _ = bulk.resolve(args.images, ".", ".npz")
+    output = files.absolute(args.output or "mutation_sets.npz")
+    pattern = files.input_pattern(args.images)
     start_tensorflow()  # the photos' DCT runs in TensorFlow (quietly, in this process)
     pipeline = beam.Pipeline(options=options)
     beam_mining.build(pipeline, pattern, output, qualities, config, args.shards)

@@ -26,12 +26,9 @@ import os
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.io import fileio
 from apache_beam.metrics import Metrics
 
 from jpegzoo.pipelines import files
-
-PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def photo_examples(name, image, qualities, seed=0, blocks_per_image=2000, mutations=1):
@@ -70,11 +67,7 @@ def build(pipeline, pattern, out_dir, qualities=tuple(range(10, 96, 5)), seed=0,
     """Add the block-dataset pipeline to ``pipeline``: photos matching ``pattern`` to
     ``num_shards`` GZIP TFRecord files ``out_dir/blocks-SSSSS-of-NNNNN.tfrecord.gz``."""
     return (pipeline
-            | "Match" >> fileio.MatchFiles(pattern)
-            | "Photos" >> beam.Filter(
-                lambda m: os.path.splitext(m.path)[1].lower() in PHOTO_SUFFIXES)
-            | "Spread" >> beam.Reshuffle()
-            | "Read" >> fileio.ReadMatches()
+            | "Photos" >> files.ReadPhotos(pattern)
             | "Examples" >> beam.ParDo(PhotoExamples(qualities, seed, blocks_per_image,
                                                      mutations))
             | "Write" >> beam.io.WriteToTFRecord(

@@ -63,23 +63,13 @@ class Layout:
 
 def resolve(input_pattern, output_prefix, suffix):
     """(the Beam file pattern, :class:`Layout`) of the command line's arguments: local
-    paths made absolute, a folder turned into every file under it."""
-    pattern, prefix = (absolute(p) for p in (input_pattern, output_prefix))
-    if pattern.endswith("/") or (files.is_local(pattern) and os.path.isdir(pattern)):
-        pattern = pattern.rstrip("/") + "/**"
+    paths made absolute, a folder turned into every file under it. The root is the
+    pattern's folder before its first wildcard (a single file: its folder)."""
+    pattern = files.input_pattern(input_pattern)
     cut = min((pattern.find(c) for c in _WILDCARDS if c in pattern), default=len(pattern))
-    root = pattern[:cut].rsplit("/", 1)[0] + "/" if "/" in pattern[:cut] else ""
-    if cut == len(pattern):  # one file: its folder is the root
-        root = pattern.rsplit("/", 1)[0] + "/" if "/" in pattern else ""
-    return pattern, Layout(root, prefix, suffix)
-
-
-def absolute(path):
-    """A local ``path`` made absolute (a trailing ``/`` kept); other file systems' as is."""
-    if not files.is_local(path):
-        return path
-    absolute = os.path.abspath(os.path.expanduser(path))
-    return absolute + "/" if path.endswith("/") else absolute
+    fixed = pattern[:cut]
+    return pattern, Layout(fixed[:fixed.rfind("/") + 1], files.absolute(output_prefix),
+                           suffix)
 
 
 class CodeFile(beam.DoFn):

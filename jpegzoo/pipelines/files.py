@@ -7,15 +7,53 @@ import os
 import tempfile
 import uuid
 
+import apache_beam as beam
+from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 #: Largest input file read (bytes): keeps a hostile file from filling a worker's memory.
 MAX_INPUT_BYTES = 1 << 30
+#: The photos the mining and block-dataset pipelines take.
+PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+class ReadPhotos(beam.PTransform):
+    """The files matching ``pattern`` with a photo's suffix, spread over the workers, as
+    ``fileio.ReadableFile`` (read them with :func:`rgb_photo`)."""
+
+    def __init__(self, pattern):
+        super().__init__()
+        self.pattern = pattern
+
+    def expand(self, pipeline):
+        return (pipeline
+                | "Match" >> fileio.MatchFiles(self.pattern)
+                | "Photos" >> beam.Filter(
+                    lambda m: os.path.splitext(m.path)[1].lower() in PHOTO_SUFFIXES)
+                | "Spread" >> beam.Reshuffle()
+                | "Read" >> fileio.ReadMatches())
 
 
 def is_local(path):
     return "://" not in path
+
+
+def absolute(path):
+    """A local ``path`` made absolute (a trailing ``/`` kept); other file systems' as is."""
+    if not is_local(path):
+        return path
+    resolved = os.path.abspath(os.path.expanduser(path))
+    return resolved + "/" if path.endswith("/") else resolved
+
+
+def input_pattern(path):
+    """The Beam file pattern of a command line's input: :func:`absolute`, and a folder
+    (a local one, or any path ending in ``/``) means every file under it."""
+    pattern = absolute(path)
+    if pattern.endswith("/") or (is_local(pattern) and os.path.isdir(pattern)):
+        pattern = pattern.rstrip("/") + "/**"
+    return pattern
 
 
 @contextlib.contextmanager

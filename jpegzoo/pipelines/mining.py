@@ -25,16 +25,12 @@ import os
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.io import fileio
 from apache_beam.metrics import Metrics
 
 from jpegzoo.pipelines import files
 from jpegzoo.zoo.mutated_jpeg import mining, mutation_sets
 
 COMPONENTS = ("luma", "chroma")
-PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
-
-
 def _digest(name):
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big")
 
@@ -124,11 +120,7 @@ def build(pipeline, pattern, output, qualities, config, shards=8):
     file ``output``. Returns the collection holding the mined (quality, component) keys."""
     qualities = tuple(qualities)
     samples = (pipeline
-               | "Match" >> fileio.MatchFiles(pattern)
-               | "Photos" >> beam.Filter(
-                   lambda m: os.path.splitext(m.path)[1].lower() in PHOTO_SUFFIXES)
-               | "Spread" >> beam.Reshuffle()
-               | "Read" >> fileio.ReadMatches()
+               | "Photos" >> files.ReadPhotos(pattern)
                | "Sample" >> beam.ParDo(SamplePhoto(config, shards))
                | "Shards" >> beam.GroupByKey())
     search, held_out = (samples | "Halves" >> beam.Partition(
@@ -145,10 +137,16 @@ def build(pipeline, pattern, output, qualities, config, shards=8):
             | "Tally" >> beam.CombinePerKey(_add_arrays))
     return ((pools, wins)
             | "Join" >> beam.CoGroupByKey()
-            | "Pairs" >> beam.FlatMap(
-                lambda kv: [((kv[0], kv[1][0][0]), kv[1][1][0])] if kv[1][1] else [])
+            | "Pairs" >> beam.FlatMap(_pool_and_wins)
             | "All" >> beam.combiners.ToList()
             | "Write" >> beam.Map(_write_sets, output, config))
+
+
+def _pool_and_wins(joined):
+    """``((key, pool), wins)`` of a (quality, component) joined with its wins; nothing for
+    a pool no held-out block tested."""
+    key, (pools, wins) = joined
+    return [((key, pools[0]), wins[0])] if wins else []
 
 
 def _add_arrays(arrays):
